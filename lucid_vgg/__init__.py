@@ -1,0 +1,1 @@
+"""lucid-vgg: Lucid feature visualisation in TensorFlow 2."""

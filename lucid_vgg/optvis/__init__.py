@@ -1,0 +1,1 @@
+"""Feature visualisation: param -> transform -> model -> objective -> render."""

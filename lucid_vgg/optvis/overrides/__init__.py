@@ -1,0 +1,1 @@
+"""Gradient overrides used while rendering (redirected ReLU)."""

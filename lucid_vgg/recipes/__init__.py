@@ -1,0 +1,1 @@
+"""Higher-level recipes built on optvis: layer grids, activation grids, neuron groups."""

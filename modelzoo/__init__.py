@@ -1,0 +1,5 @@
+"""lucid-vgg's model zoo: the Model base class and the VGG16_caffe entry (Lucid's names)."""
+from modelzoo.vision_base import IMAGENET_MEAN, IMAGENET_MEAN_BGR, Layer, Model
+from modelzoo.caffe_models import VGG16_caffe
+
+__all__ = ["Model", "Layer", "VGG16_caffe", "IMAGENET_MEAN", "IMAGENET_MEAN_BGR"]

@@ -1,0 +1,285 @@
+"""Lucid's model-zoo contract in TF2: a frozen GraphDef plus the metadata needed to feed it.
+
+A `Model` knows its input (name, shape, value range, colour order), its layers, and how to
+import its graph into a `tf.function` so objectives can read any layer by name.
+"""
+import difflib
+import logging
+import os
+import warnings
+
+import numpy as np
+import tensorflow as tf
+
+IMAGENET_MEAN = np.array([123.68, 116.779, 103.939])
+IMAGENET_MEAN_BGR = np.flip(IMAGENET_MEAN, 0)
+
+log = logging.getLogger(__name__)
+
+
+class Layer:
+    """One named layer of a model: its tensor name, channel depth and tags ('conv', 'dense')."""
+
+    def __init__(self, model_class, name, depth, tags):
+        self.model_class = model_class
+        self.name = name
+        self.depth = depth
+        self.tags = set(tags)
+
+    def __getitem__(self, key):
+        """Dict-style access kept from old Lucid code (`layer['name']`)."""
+        if key == "type":
+            return sorted(self.tags)[0]
+        if key == "size":
+            return self.depth
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __repr__(self):
+        owner = getattr(self.model_class, "__name__", self.model_class)
+        return f"Layer (belonging to {owner}) <{self.name}: {self.depth}> ({sorted(self.tags)})"
+
+
+def _as_layers(model_class, entries):
+    """Turn Lucid-style layer dicts ({'name', 'depth', 'tags'} or legacy 'size'/'type') into Layers."""
+    layers = []
+    for e in entries:
+        if isinstance(e, Layer):
+            layers.append(e)
+            continue
+        depth = e.get("depth", e.get("size"))
+        tags = e.get("tags", [e["type"]] if "type" in e else [])
+        layers.append(Layer(model_class, e["name"], depth, tags))
+    return tuple(layers)
+
+
+def forget_xy(t):
+    """Drop the static height/width of an NHWC tensor so one graph serves every image size."""
+    return tf.compat.v1.placeholder_with_default(t, [None, None, None, t.shape[-1]])
+
+
+class Model:
+    """Base class for a model-zoo entry. Subclasses set the class attributes below."""
+
+    model_path = None
+    labels_path = None
+    synsets_path = None
+    dataset = None
+    image_shape = (None, None, 3)
+    image_value_range = (-1, 1)
+    input_name = "input"
+    is_BGR = False
+    layers = ()
+    modelname = None
+
+    _graph_def = None
+    _labels = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "layers" in cls.__dict__:
+            cls.layers = _as_layers(cls, cls.__dict__["layers"])
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def name(self):
+        return self.modelname or type(self).__name__
+
+    def __str__(self):
+        return self.name
+
+    def __eq__(self, other):
+        return isinstance(other, Model) and type(self) is type(other) and self.model_path == other.model_path
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.model_path))
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_graph_def"}
+
+    # -- graph ----------------------------------------------------------------------------
+    @property
+    def graph_def(self):
+        """The frozen GraphDef, loaded on first use."""
+        if self._graph_def is None:
+            self._graph_def = self.load_graph_def()
+        return self._graph_def
+
+    def load_graph_def(self):
+        """Read the GraphDef from `model_path` (a local file or an http(s) URL, cached)."""
+        from modelzoo.weights.graph_file import load_graph_def_file
+        from modelzoo.weights.download import fetch
+
+        if self.model_path is None:
+            raise ValueError(f"{self.name} has no model_path; set it or override load_graph_def().")
+        path = str(self.model_path)
+        if path.startswith(("http://", "https://")):
+            path = fetch(path)
+        return load_graph_def_file(path)
+
+    @property
+    def labels(self):
+        """Class labels, one per output unit, read from `labels_path`."""
+        if self.labels_path is None:
+            raise RuntimeError(f"{self.name} has no labels_path.")
+        if self._labels is None:
+            path = str(self.labels_path)
+            if path.startswith(("http://", "https://")):
+                from modelzoo.weights.download import fetch
+                path = fetch(path)
+            with open(path, encoding="utf-8") as f:
+                self._labels = [line.rstrip("\n") for line in f]
+        return self._labels
+
+    def post_import(self, scope):
+        """Hook for subclasses that need to fix up an imported graph."""
+
+    # -- layers ---------------------------------------------------------------------------
+    @property
+    def layer_names(self):
+        return [layer.name for layer in self.layers]
+
+    def get_layer(self, name):
+        """Layer by exact name, else by case-insensitive substring (with a warning), else KeyError."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        for layer in self.layers:
+            if str(name).lower() in layer.name.lower():
+                warnings.warn(f"Found layer {layer.name!r} by fuzzy matching {name!r}; "
+                              f"please use {layer.name!r}.", stacklevel=2)
+                return layer
+        raise KeyError(self._unknown_layer_message(name))
+
+    def _unknown_layer_message(self, name):
+        names = self.layer_names
+        close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        return f"Could not find layer {name!r} in {self.name}.{hint} Existing layer names are: {names}"
+
+    # -- input ----------------------------------------------------------------------------
+    def create_input(self, t_input=None, forget_xy_shape=True):
+        """Map an image batch in [0, 1] (RGB) onto what the graph expects; returns (t_input, t_prep).
+
+        Adds a batch axis to a single image, forgets the static x/y size, flips RGB->BGR for
+        BGR models and rescales [0, 1] onto `image_value_range` (per channel where it is a vector).
+        """
+        if t_input is None:
+            if tf.executing_eagerly():
+                raise ValueError("create_input needs an image tensor in TF2 (there are no placeholders).")
+            t_input = tf.compat.v1.placeholder(tf.float32, self.image_shape)
+        t_input = tf.convert_to_tensor(t_input)
+        if not t_input.dtype.is_floating:
+            raise TypeError(f"{self.name} expects a float image in [0, 1]; got dtype {t_input.dtype.name}. "
+                            "Convert uint8 images with img / 255.")
+        t_prep = tf.cast(t_input, tf.float32)
+        if t_prep.shape.rank == 3:
+            t_prep = tf.expand_dims(t_prep, 0)
+        if t_prep.shape.rank != 4:
+            raise ValueError(f"{self.name} expects images of rank 3 [h, w, c] or 4 [batch, h, w, c]; "
+                             f"got shape {t_input.shape}.")
+        if t_prep.shape[-1] is not None and t_prep.shape[-1] != 3:
+            raise ValueError(f"{self.name} expects 3 colour channels (RGB); got {t_prep.shape[-1]} "
+                             f"in shape {t_input.shape}.")
+        if forget_xy_shape:
+            t_prep = forget_xy(t_prep)
+        if self.is_BGR:
+            t_prep = tf.reverse(t_prep, [-1])
+        lo, hi = (np.asarray(v, np.float32) for v in self.image_value_range)
+        t_prep = lo + t_prep * (hi - lo)
+        return t_input, t_prep
+
+    def import_graph(self, t_input=None, scope="import", forget_xy_shape=True, input_map=None):
+        """Import the graph into the current graph (e.g. inside a tf.function) fed by `t_input`.
+
+        Returns `T(name)`, which gives the imported tensor for a layer name (`"conv1_1/conv1_1"`,
+        `"conv1_1/conv1_1:0"`); Lucid returned nothing, so callers that ignore it still work.
+        """
+        if tf.executing_eagerly():
+            raise RuntimeError("import_graph must run while building a graph: call it inside a "
+                               "tf.function (render_vis does), or use model.get_activations() for "
+                               "eager NumPy activations.")
+        t_input, t_prep = self.create_input(t_input, forget_xy_shape)
+        mapping = {self.input_name: t_prep}
+        mapping.update(input_map or {})
+        first = self.graph_def.node[0].name
+        (op,) = tf.graph_util.import_graph_def(self.graph_def, mapping, return_elements=[first], name=scope)
+        prefix = op.name[: len(op.name) - len(first)]
+        self.post_import(prefix.rstrip("/"))
+        graph = op.graph
+        model = self
+
+        def T(name):
+            if name == "input":
+                return t_input
+            full = prefix + (name if ":" in name else name + ":0")
+            try:
+                return graph.get_tensor_by_name(full)
+            except (KeyError, ValueError):
+                raise KeyError(model._unknown_layer_message(name)) from None
+
+        return T
+
+    # -- activations (eager, NumPy in and out) ---------------------------------------------
+    def _activation_fn(self, layer_names):
+        cache = self.__dict__.setdefault("_activation_fns", {})
+        if layer_names not in cache:
+            for n in layer_names:
+                self._check_layer_available(n)
+
+            @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+            def run(images):
+                T = self.import_graph(images, scope="activations")
+                return [T(n) for n in layer_names]
+
+            cache[layer_names] = run
+        return cache[layer_names]
+
+    def _check_layer_available(self, name):
+        """Raise a clear KeyError for names this model does not have."""
+        base = name.split(":")[0]
+        if base in self.layer_names:
+            return
+        if any(node.name == base for node in self.graph_def.node):
+            return
+        raise KeyError(self._unknown_layer_message(name))
+
+    def get_activations_iter(self, images, layers, batch_size=32):
+        """Yield activations batch by batch: one array (str `layers`) or dict per batch."""
+        single = isinstance(layers, str)
+        names = (layers,) if single else tuple(layers)
+        images = _check_images(images)
+        fn = self._activation_fn(names)
+        for start in range(0, len(images), batch_size):
+            out = fn(tf.constant(images[start:start + batch_size]))
+            arrays = [o.numpy() for o in out]
+            yield arrays[0] if single else dict(zip(names, arrays))
+
+    def get_activations(self, images, layers, batch_size=32):
+        """Activations of `layers` for `images` (float in [0, 1], [b,h,w,3] or [h,w,3]) as NumPy."""
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        parts = list(self.get_activations_iter(images, layers, batch_size))
+        if isinstance(layers, str):
+            return np.concatenate(parts)
+        return {n: np.concatenate([p[n] for p in parts]) for n in layers}
+
+
+def _check_images(images):
+    """Validate a NumPy image batch in [0, 1] and return it as float32 [b, h, w, 3]."""
+    arr = np.asarray(images)
+    if arr.dtype == np.uint8:
+        raise TypeError("images are uint8; pass float images in [0, 1] (img / 255.).")
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(f"images must be a float array in [0, 1], got dtype {arr.dtype}.")
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4 or arr.shape[-1] != 3:
+        raise ValueError(f"images must have shape [h, w, 3] or [batch, h, w, 3], got {np.shape(images)}.")
+    if arr.shape[0] == 0:
+        raise ValueError("images is an empty batch.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("images contain NaN or inf values.")
+    return arr.astype(np.float32)

@@ -1,0 +1,63 @@
+"""Shared fixtures: small random-weight VGG-like frozen graphs (unit tier, seconds)."""
+import numpy as np
+import pytest
+
+from modelzoo.vision_base import IMAGENET_MEAN_BGR, Model
+from modelzoo.weights.graph_builder import build_frozen_graph, random_vgg_weights, vgg_spec
+
+TINY_BLOCKS = ((1, 2), (2, 2), (3, 1))
+TINY_WIDTHS = (8, 16, 32)
+TINY_FC = (24, 16, 10)
+TINY_FC_SIZE = 32
+
+
+def _conv_layers():
+    return [{"tags": ["conv"], "name": f"conv{b}_{i}/conv{b}_{i}", "depth": w}
+            for (b, n), w in zip(TINY_BLOCKS, TINY_WIDTHS) for i in range(1, n + 1)]
+
+
+class TinyVGG(Model):
+    """Random-weight VGG-like net (conv only, any image size), Caffe naming and BGR input."""
+
+    model_path = "tiny_vgg.pb"
+    image_shape = [32, 32, 3]
+    is_BGR = True
+    image_value_range = (-IMAGENET_MEAN_BGR, 255 - IMAGENET_MEAN_BGR)
+    input_name = "input"
+    layers = _conv_layers()
+
+    def __init__(self, fc=False, seed=0):
+        conv, fcw = random_vgg_weights(TINY_BLOCKS, TINY_WIDTHS, TINY_FC if fc else None,
+                                       seed=seed, image_size=TINY_FC_SIZE)
+        # random weights are scaled for unit-variance input; shrink to the 0..255 pixel range
+        conv["conv1_1"] = (conv["conv1_1"][0] / 64.0, conv["conv1_1"][1])
+        self._graph_def = build_frozen_graph(vgg_spec(conv, fcw, TINY_BLOCKS))
+        self.weights = (conv, fcw)
+
+
+class TinyVGGFC(TinyVGG):
+    """TinyVGG with fc6/fc7/fc8/prob; needs 32x32 inputs."""
+
+    layers = _conv_layers() + [
+        {"tags": ["dense"], "name": "fc6/fc6", "depth": TINY_FC[0]},
+        {"tags": ["dense"], "name": "fc7/fc7", "depth": TINY_FC[1]},
+        {"tags": ["dense"], "name": "prob", "depth": TINY_FC[2]},
+    ]
+
+    def __init__(self, seed=0):
+        super().__init__(fc=True, seed=seed)
+
+
+@pytest.fixture(scope="session")
+def tiny_model():
+    return TinyVGG()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_fc():
+    return TinyVGGFC()
+
+
+@pytest.fixture(scope="session")
+def rng_images():
+    return np.random.default_rng(0).uniform(0, 1, (2, 32, 32, 3)).astype(np.float32)

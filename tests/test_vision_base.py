@@ -1,0 +1,110 @@
+"""Model contract on the tiny random VGG: layers, input preparation, import, activations."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from modelzoo import VGG16_caffe
+from modelzoo.vision_base import IMAGENET_MEAN_BGR
+
+
+def _numpy_forward(model, images, upto):
+    """Independent NumPy forward pass of TinyVGG up to a conv layer name like 'conv2_1'."""
+    conv, _ = model.weights
+    x = images[..., ::-1] * 255.0 - IMAGENET_MEAN_BGR
+    for name in conv:
+        if name.startswith("conv2_1") or name.startswith("conv3_1"):
+            b, h, w, c = x.shape
+            x = x[:, : h // 2 * 2, : w // 2 * 2].reshape(b, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+        k, bias = conv[name]
+        p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+        out = np.zeros(x.shape[:3] + (k.shape[-1],))
+        for dy in range(3):
+            for dx in range(3):
+                out += p[:, dy:dy + x.shape[1], dx:dx + x.shape[2]] @ k[dy, dx]
+        x = np.maximum(out + bias, 0)
+        if name == upto:
+            return x
+    raise KeyError(upto)
+
+
+def test_activations_match_numpy(tiny_model, rng_images):
+    acts = tiny_model.get_activations(rng_images, ["conv1_2/conv1_2", "conv2_1/conv2_1"], batch_size=1)
+    for layer in ("conv1_2", "conv2_1"):
+        ref = _numpy_forward(tiny_model, rng_images.astype(np.float64), layer)
+        got = acts[f"{layer}/{layer}"]
+        assert got.shape == ref.shape
+        np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-3 * np.abs(ref).max())
+
+
+def test_any_image_size_and_single_image(tiny_model, rng_images):
+    out = tiny_model.get_activations(rng_images[0, :20, :28], "conv1_1/conv1_1")
+    assert out.shape == (1, 20, 28, 8)
+
+
+def test_import_graph_inside_tf_function(tiny_model, rng_images):
+    @tf.function
+    def f(x):
+        T = tiny_model.import_graph(x)
+        return T("conv3_1/conv3_1"), T("conv3_1/conv3_1:0"), T("input")
+
+    a, b, inp = f(tf.constant(rng_images))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert a.shape == (2, 8, 8, 32)
+    np.testing.assert_array_equal(inp.numpy(), rng_images)
+
+
+def test_gradients_flow_through_imported_graph(tiny_model, rng_images):
+    @tf.function
+    def grad(x):
+        T = tiny_model.import_graph(x)
+        return tf.gradients(tf.reduce_mean(T("conv2_2/conv2_2")), [x])[0]
+
+    g = grad(tf.constant(rng_images)).numpy()
+    assert g.shape == rng_images.shape and np.abs(g).max() > 0
+
+
+def test_create_input_bgr_and_range(tiny_model):
+    img = np.zeros((1, 2, 2, 3), np.float32)
+    img[..., 0] = 1.0  # pure red
+    _, prep = tiny_model.create_input(tf.constant(img))
+    prep = prep.numpy()
+    np.testing.assert_allclose(prep[0, 0, 0], [-IMAGENET_MEAN_BGR[0], -IMAGENET_MEAN_BGR[1], 255 - IMAGENET_MEAN_BGR[2]], rtol=1e-6)
+
+
+def test_get_layer_exact_fuzzy_and_unknown(tiny_model):
+    assert tiny_model.get_layer("conv2_1/conv2_1").depth == 16
+    with pytest.warns(UserWarning, match="fuzzy"):
+        assert tiny_model.get_layer("CONV3_1").name == "conv3_1/conv3_1"
+    with pytest.raises(KeyError, match="Existing layer names are"):
+        tiny_model.get_layer("mixed4a")
+
+
+def test_unknown_layer_lists_close_matches(tiny_model, rng_images):
+    with pytest.raises(KeyError, match="Did you mean 'conv2_1/conv2_1'"):
+        tiny_model.get_activations(rng_images, "conv2_1/conv2_l")
+
+
+@pytest.mark.parametrize("bad, err, words", [
+    (np.zeros((2, 8, 8, 3), np.uint8), TypeError, "uint8"),
+    (np.zeros((8, 8), np.float32), ValueError, "shape"),
+    (np.zeros((1, 8, 8, 4), np.float32), ValueError, "shape"),
+    (np.full((1, 8, 8, 3), np.nan, np.float32), ValueError, "NaN"),
+    (np.zeros((0, 8, 8, 3), np.float32), ValueError, "empty"),
+])
+def test_bad_images(tiny_model, bad, err, words):
+    with pytest.raises(err, match=words):
+        tiny_model.get_activations(bad, "conv1_1/conv1_1")
+
+
+def test_import_graph_eager_is_explained(tiny_model, rng_images):
+    with pytest.raises(RuntimeError, match="tf.function"):
+        tiny_model.import_graph(tf.constant(rng_images))
+
+
+def test_vgg16_metadata_matches_lucid():
+    m = VGG16_caffe()
+    assert [l.name for l in m.layers][:2] == ["conv1_1/conv1_1", "conv1_2/conv1_2"]
+    assert len([l for l in m.layers if "conv" in l.tags]) == 13
+    assert m.get_layer("prob").depth == 1000 and m.get_layer("fc6/fc6").depth == 4096
+    assert m.is_BGR and m.input_name == "input" and list(m.image_shape) == [224, 224, 3]
+    np.testing.assert_allclose(m.image_value_range[0], -IMAGENET_MEAN_BGR)
