@@ -1,0 +1,109 @@
+"""Turn numpy arrays into 8-bit images (validated) and encoded image bytes.
+
+Shared by `save` (strict: bad values are errors) and `show` (lenient: out-of-range
+values are clipped with a warning, as in Lucid).
+"""
+import io as _io
+import logging
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Float images may overshoot [0, 1] by rounding noise this small without complaint.
+_TOLERANCE = 1e-6
+
+
+def _as_array(thing):
+    """Return `thing` (numpy array, tf.Tensor, PIL image or nested list) as a numpy array."""
+    if hasattr(thing, "numpy") and callable(thing.numpy):
+        thing = thing.numpy()
+    return np.asarray(thing)
+
+
+def _image_shape(array):
+    """Drop a leading batch axis of 1 and a trailing channel axis of 1; check the rank."""
+    if array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim == 4:
+        raise ValueError(
+            "Expected one image but got a batch of %d (shape %s); pick one (x[0]) or make a "
+            "grid with image_grid(x)." % (array.shape[0], array.shape))
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (2, 3, 4)):
+        raise ValueError(
+            "Expected an image of shape [h, w], [h, w, 1], [h, w, 3] or [h, w, 4], got shape %s."
+            % (array.shape,))
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError("Cannot make an image of empty shape %s." % (array.shape,))
+    return array
+
+
+def _normalize_array(array, domain=None, strict=True):
+    """Convert an image array to uint8 [h, w(, c)].
+
+    Floats are read in `domain` (default (0, 1)); uint8 passes unchanged; other integers
+    must lie in 0..255. NaN/inf always raise. Out-of-range values raise if `strict`,
+    otherwise they are clipped with a warning.
+    """
+    array = _image_shape(_as_array(array))
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.bool_:
+        return array.astype(np.uint8) * 255
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise TypeError("Cannot make an image from an array of dtype %s." % array.dtype)
+
+    if np.issubdtype(array.dtype, np.integer):
+        lo, hi = int(array.min()), int(array.max())
+        if lo < 0 or hi > 255:
+            msg = ("Integer image values must lie in 0..255 (as uint8), got min %d, max %d; "
+                   "convert to float in [0, 1] or uint8 first." % (lo, hi))
+            if strict:
+                raise ValueError(msg)
+            log.warning(msg + " Clipping.")
+        return np.clip(array, 0, 255).astype(np.uint8)
+
+    array = array.astype(np.float64)
+    finite = np.isfinite(array)
+    if not finite.all():
+        raise ValueError("Image contains %d NaN or infinite values; cannot convert it to pixels."
+                         % int((~finite).sum()))
+    d_lo, d_hi = (0.0, 1.0) if domain is None else (float(domain[0]), float(domain[1]))
+    if not d_hi > d_lo:
+        raise ValueError("domain must be (low, high) with high > low, got %r." % (domain,))
+    lo, hi = float(array.min()), float(array.max())
+    slack = _TOLERANCE * (d_hi - d_lo)
+    if lo < d_lo - slack or hi > d_hi + slack:
+        msg = ("Float image values must lie in [%g, %g], got min %g, max %g. Clip them "
+               "(np.clip(x, %g, %g)) or pass domain=(low, high) to rescale."
+               % (d_lo, d_hi, lo, hi, d_lo, d_hi))
+        if strict:
+            raise ValueError(msg)
+        log.warning(msg + " Clipping.")
+    scaled = (np.clip(array, d_lo, d_hi) - d_lo) * (255.0 / (d_hi - d_lo))
+    return np.rint(scaled).astype(np.uint8)
+
+
+def _serialize_normalized_array(array, fmt="png", quality=90):
+    """Encode a uint8 image array as PNG/JPEG bytes with PIL."""
+    import PIL.Image
+
+    fmt = fmt.lower()
+    fmt = "jpeg" if fmt == "jpg" else fmt
+    image = PIL.Image.fromarray(array)
+    if fmt == "jpeg" and image.mode in ("RGBA", "LA"):
+        log.warning("JPEG has no alpha channel; dropping it.")
+        image = image.convert("RGB" if image.mode == "RGBA" else "L")
+    buf = _io.BytesIO()
+    if fmt == "jpeg":
+        image.save(buf, "jpeg", quality=quality)
+    else:
+        image.save(buf, fmt)
+    return buf.getvalue()
+
+
+def serialize_array(array, domain=None, fmt="png", quality=90, strict=True):
+    """Encode an image array (float in `domain`, default [0, 1], or uint8) as image bytes."""
+    return _serialize_normalized_array(_normalize_array(array, domain, strict), fmt, quality)
