@@ -131,3 +131,12 @@ def test_accepts_tf_tensor(acts):
     tf = pytest.importorskip("tensorflow")
     out = ChannelReducer(2, "PCA").fit_transform(tf.constant(acts))
     assert isinstance(out, np.ndarray) and out.shape == (6, 7, 2)
+
+
+def test_pickle_and_deepcopy(acts):
+    import copy
+    import pickle
+    reducer = ChannelReducer(2, "PCA").fit(acts)
+    for clone in (pickle.loads(pickle.dumps(reducer)), copy.deepcopy(reducer)):
+        np.testing.assert_allclose(clone.transform(acts), reducer.transform(acts))
+        np.testing.assert_array_equal(clone.components, reducer.components_)

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from lucid_vgg.misc import io
 from lucid_vgg.misc.io import image_grid, load, save, show, showing
@@ -300,3 +301,20 @@ def test_image_grid_errors():
 def test_package_exports():
     for name in ["show", "save", "load", "image_grid", "showing", "saving", "loading"]:
         assert hasattr(io, name)
+
+
+def test_pil_palette_image_saved_as_colours(tmp_path):
+    PIL_Image = pytest.importorskip("PIL.Image")
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    rgb[:, :2] = (255, 0, 0)
+    save(PIL_Image.fromarray(rgb).convert("P"), tmp_path / "p.png")
+    np.testing.assert_array_equal(load(tmp_path / "p.png")[0, 0], [1, 0, 0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(h=st.integers(1, 9), w=st.integers(1, 9), c=st.sampled_from([3, 4]), seed=st.integers(0, 99))
+def test_png_uint8_round_trip_is_exact(tmp_path_factory, h, w, c, seed):
+    pixels = np.random.RandomState(seed).randint(0, 256, (h, w, c)).astype(np.uint8)
+    path = tmp_path_factory.mktemp("rt") / "x.png"
+    save(pixels, path)
+    np.testing.assert_array_equal(np.rint(load(path) * 255).astype(np.uint8), pixels)

@@ -43,8 +43,6 @@ def save_img(thing, path, domain=None, quality=90, **kwargs):
     """Save an image array (float in [0, 1] or `domain`, or uint8) or PIL image as PNG/JPEG."""
     del kwargs
     fmt = os.path.splitext(path)[1].lower().lstrip(".")
-    if hasattr(thing, "save") and hasattr(thing, "getbands"):  # PIL.Image
-        thing = np.asarray(thing)
     pixels = _normalize_array(thing, domain=domain, strict=True)
     data = _serialize_normalized_array(pixels, fmt=fmt, quality=quality)
     with write_handle(path, "wb") as handle:

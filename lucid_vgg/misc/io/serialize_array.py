@@ -16,6 +16,11 @@ _TOLERANCE = 1e-6
 
 def _as_array(thing):
     """Return `thing` (numpy array, tf.Tensor, PIL image or nested list) as a numpy array."""
+    if hasattr(thing, "getbands") and hasattr(thing, "mode"):  # PIL image: palette etc. -> RGB(A)
+        if thing.mode not in ("L", "LA", "RGB", "RGBA"):
+            alpha = "A" in thing.getbands() or "transparency" in thing.info
+            thing = thing.convert("RGBA" if alpha else "RGB")
+        return np.asarray(thing)
     if hasattr(thing, "numpy") and callable(thing.numpy):
         thing = thing.numpy()
     return np.asarray(thing)

@@ -94,10 +94,8 @@ def show(thing, domain=None, labels=None, w=None, **kwargs):
     """Display `thing`, inferring what it is: rank 2/3 arrays are images, rank 4 arrays and
     lists of arrays are image grids, anything else is printed."""
     del kwargs
-    if hasattr(thing, "getbands") and hasattr(thing, "size"):  # PIL.Image
-        thing = np.asarray(thing)
-    if hasattr(thing, "numpy") and callable(thing.numpy):  # tf.Tensor
-        thing = thing.numpy()
+    if hasattr(thing, "getbands") or (hasattr(thing, "numpy") and callable(thing.numpy)):
+        thing = _as_array(thing)  # PIL image or tf.Tensor
     if isinstance(thing, np.ndarray) and np.issubdtype(thing.dtype, np.number) | (
             thing.dtype == np.bool_):
         if thing.ndim == 4:
