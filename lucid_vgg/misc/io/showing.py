@@ -96,7 +96,7 @@ def show(thing, domain=None, labels=None, w=None, **kwargs):
     del kwargs
     if hasattr(thing, "getbands") or (hasattr(thing, "numpy") and callable(thing.numpy)):
         thing = _as_array(thing)  # PIL image or tf.Tensor
-    if isinstance(thing, np.ndarray) and np.issubdtype(thing.dtype, np.number) | (
+    if isinstance(thing, np.ndarray) and np.issubdtype(thing.dtype, np.number) or (
             thing.dtype == np.bool_):
         if thing.ndim == 4:
             images(list(thing), labels=labels, domain=domain, w=w)
