@@ -96,8 +96,9 @@ def show(thing, domain=None, labels=None, w=None, **kwargs):
     del kwargs
     if hasattr(thing, "getbands") or (hasattr(thing, "numpy") and callable(thing.numpy)):
         thing = _as_array(thing)  # PIL image or tf.Tensor
-    if isinstance(thing, np.ndarray) and np.issubdtype(thing.dtype, np.number) or (
-            thing.dtype == np.bool_):
+    is_numeric = isinstance(thing, np.ndarray) and (
+        np.issubdtype(thing.dtype, np.number) or thing.dtype == np.bool_)
+    if is_numeric:
         if thing.ndim == 4:
             images(list(thing), labels=labels, domain=domain, w=w)
             return
