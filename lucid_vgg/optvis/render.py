@@ -1,0 +1,407 @@
+"""render_vis(): optimise an image parameterisation so that a model maximises an objective.
+
+Lucid built a TF1 graph and ran `vis_op` in a session. Here the same pieces (param_f, transforms,
+the imported model graph, the objective, the optimizer) are assembled into ONE `tf.function`
+step, traced once per render and called once per iteration:
+
+    step():  t_image = param_f()                  (same variables every call)
+             T = import_model(model, transform_f(t_image), t_image)
+             loss = objective_f(T)                (the objective, reported as "loss" like Lucid)
+             grads = tf.gradients(-loss, vars)    (maximise the objective; imported graph ops
+                                                  are invisible to tf.GradientTape)
+             optimizer.apply_gradients; constraints; global_step += 1
+
+`make_vis_T` returns the `Visualization` that owns this step; it replaces Lucid's
+`T("vis_op").run()` / `T("input").eval()` session idiom (see `Visualization`).
+"""
+import logging
+import sys
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from lucid_vgg.optvis import objectives
+from lucid_vgg.optvis.overrides.redirected_relu import redirected_relu_override
+
+log = logging.getLogger(__name__)
+
+# pylint: disable=invalid-name
+
+
+# -- building blocks ----------------------------------------------------------------------
+def _variables_module():
+    from lucid_vgg.optvis.param import variables  # lands with the param package
+    return variables
+
+
+def make_t_image(param_f):
+    """Evaluate the parameterisation: `param.image(128)` by default, else `param_f()`.
+
+    Returns the image tensor, checked to be a float tensor [batch, h, w, 3] (or 4 channels
+    for RGBA parameterisations). Call it under the render's VariableStore so the variables
+    made by `param_f` are recorded once and reused on every later call.
+    """
+    if param_f is None:
+        from lucid_vgg.optvis import param
+        t_image = param.image(128)
+    elif isinstance(param_f, (tf.Tensor, tf.Variable, np.ndarray)):
+        raise TypeError("param_f must be a function returning the image (e.g. "
+                        "lambda: param.image(128)), not a tensor: in TF2 a tensor cannot be "
+                        "re-evaluated with updated variables at each step.")
+    elif callable(param_f):
+        t_image = param_f()
+    else:
+        raise TypeError(f"Incompatible type for param_f: {type(param_f).__name__}; expected None "
+                        "or a function returning an image tensor.")
+    return _check_image(t_image)
+
+
+def _check_image(t_image):
+    if isinstance(t_image, tf.Variable):
+        t_image = tf.convert_to_tensor(t_image)
+    if not isinstance(t_image, tf.Tensor):
+        raise TypeError(f"param_f should return a float image tensor [batch, h, w, 3], but "
+                        f"returned {type(t_image).__name__}: {_short(t_image)}")
+    if not t_image.dtype.is_floating:
+        raise TypeError(f"param_f should return a float image tensor, but returned dtype "
+                        f"{t_image.dtype.name} (shape {t_image.shape})")
+    if t_image.shape.rank != 4 or t_image.shape[-1] not in (3, 4):
+        raise ValueError(f"param_f should return an image tensor of shape [batch, h, w, 3] "
+                         f"(or 4 channels with alpha), but returned shape {t_image.shape}")
+    return t_image
+
+
+def _short(x):
+    s = repr(x)
+    return s if len(s) < 80 else s[:77] + "..."
+
+
+def make_transform_f(transforms):
+    """Compose a list of transforms (applied in order); None means transform.standard_transforms."""
+    if transforms is None:
+        from lucid_vgg.optvis import transform
+        transforms = transform.standard_transforms
+    if isinstance(transforms, tuple):
+        transforms = list(transforms)
+    if not isinstance(transforms, list) or not all(callable(t) for t in transforms):
+        raise TypeError(f"transforms must be None or a list of functions image -> image, got "
+                        f"{_short(transforms)}")
+    transforms = list(transforms)
+
+    def transform_f(t_image):
+        for t in transforms:
+            t_image = t(t_image)
+        return t_image
+
+    return transform_f
+
+
+def make_optimizer(optimizer, args):
+    """None -> Adam(0.05) (epsilon 1e-8 as TF1's AdamOptimizer); an optimizer -> itself;
+    a function -> optimizer(*args)."""
+    if optimizer is None:
+        return tf.keras.optimizers.Adam(learning_rate=0.05, epsilon=1e-8)
+    if hasattr(optimizer, "apply_gradients"):
+        return optimizer
+    if callable(optimizer):
+        made = optimizer(*args)
+        if not hasattr(made, "apply_gradients"):
+            raise TypeError(f"optimizer function returned {type(made).__name__}, not an optimizer")
+        return made
+    raise TypeError("Could not convert optimizer argument to a usable optimizer: needs to be "
+                    "None, an optimizer (e.g. tf.keras.optimizers.Adam(0.05)) or a function "
+                    f"returning one; got {type(optimizer).__name__}.")
+
+
+def import_model(model, t_image, t_image_raw=None, scope="import"):
+    """Import `model`'s graph fed by `t_image` (inside a tf.function); return T.
+
+    T("input") is `t_image_raw` (the untransformed image, default `t_image`), T("labels") the
+    model's labels, T(layer) the imported layer tensor (KeyError naming close matches if it
+    does not exist). Layer tensors get the static batch size of `t_image`.
+    """
+    if t_image_raw is None:
+        t_image_raw = t_image
+    T_model = model.import_graph(t_image, scope=scope, forget_xy_shape=True)
+    batch = t_image.shape[0]
+    if T_model is None:  # a Lucid-style Model whose import_graph returns nothing
+        graph = tf.compat.v1.get_default_graph()
+        T_model = lambda name: graph.get_tensor_by_name(f"{scope}/{name}:0")  # noqa: E731
+
+    def T(layer):
+        if layer == "input":
+            return t_image_raw
+        if layer == "labels":
+            return model.labels
+        t = T_model(layer)
+        if batch is not None and t.shape.rank and t.shape[0] is None:
+            t.set_shape([batch] + [None] * (t.shape.rank - 1))
+        return t
+
+    return T
+
+
+# -- the visualisation --------------------------------------------------------------------
+class Visualization:
+    """One render: the variables, the optimizer and the traced step (what make_vis_T returns).
+
+    TF2 form of Lucid's `T = make_vis_T(...)` session idiom:
+
+        vis = make_vis_T(model, "conv4_1/conv4_1:12", lambda: param.image(128))
+        for i in range(10):
+            loss = vis("vis_op")()      # Lucid: T("vis_op").run()   (or vis.step())
+        img = vis("input")              # Lucid: T("input").eval()   (or vis.image())
+
+    `vis(name)` also gives "loss" (objective value at the last step), "global_step",
+    "optimizer", "objective_f", "variables", and for any layer name its activations (NumPy)
+    for the current, untransformed image. `trace_count` counts traces of the step (1 per render).
+    """
+
+    def __init__(self, model, objective_f, param_f=None, optimizer=None, transforms=None,
+                 relu_gradient_override=False, print_objectives=None, seed=None):
+        self.model = model
+        self.objective_f = objectives.as_objective(objective_f)
+        self.print_objectives = [objectives.as_objective(o) for o in (print_objectives or [])]
+        self.param_f = param_f
+        self.transform_f = make_transform_f(transforms)
+        self.relu_gradient_override = relu_gradient_override
+        self.store = _variables_module().VariableStore(seed)
+        with self.store:  # eager pass: creates the variables, checks the image
+            probe = make_t_image(param_f)
+        self.image_shape = tuple(probe.shape)
+        self.variables = [v for v in self.store.variables if v.trainable]
+        if not self.variables:
+            raise ValueError("param_f created no trainable variables: build it from the param "
+                             "module (e.g. lambda: param.image(128)) or param.variables.make_variable.")
+        self.optimizer = make_optimizer(optimizer, [])
+        if hasattr(self.optimizer, "build") and not getattr(self.optimizer, "built", True):
+            self.optimizer.build(self.variables)
+        self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
+        self.trace_count = 0
+        self.loss = None
+        self._step = tf.function(self._step_fn, autograph=False)
+        self._image = tf.function(self._image_fn, autograph=False)
+
+    # traced bodies
+    def _make_T(self):
+        with self.store:
+            t_image = make_t_image(self.param_f)
+        if self.relu_gradient_override:
+            with redirected_relu_override(self.global_step):
+                return import_model(self.model, self.transform_f(t_image), t_image)
+        return import_model(self.model, self.transform_f(t_image), t_image)
+
+    def _step_fn(self):
+        self.trace_count += 1
+        T = self._make_T()
+        loss = tf.convert_to_tensor(self.objective_f(T))
+        if not loss.dtype.is_floating:
+            raise TypeError(f"objective returned a {loss.dtype.name} tensor; it must be float")
+        printed = [tf.convert_to_tensor(o(T)) for o in self.print_objectives]
+        grads = tf.gradients(-loss, self.variables)
+        pairs = [(g, v) for g, v in zip(grads, self.variables) if g is not None]
+        if not pairs:
+            raise ValueError(f"objective {self.objective_f.description or self.objective_f.name!r} "
+                             "does not depend on the image being optimised")
+        self.optimizer.apply_gradients(pairs)
+        for var, projection in getattr(self.store, "constraints", ()):
+            var.assign(projection(var))
+        self.global_step.assign_add(1)
+        return loss, printed
+
+    def _image_fn(self):
+        with self.store:
+            return make_t_image(self.param_f)
+
+    # public
+    def step(self):
+        """Run one optimisation step; return the objective value (NumPy) before the update."""
+        loss, printed = self._step()
+        self.loss = loss.numpy()
+        self.printed = [p.numpy() for p in printed]
+        return self.loss
+
+    def image(self):
+        """The current image as a float32 NumPy array [batch, h, w, 3]."""
+        return np.asarray(self._image().numpy(), np.float32)
+
+    def print_objective_values(self, out=None):
+        """Print the print_objectives' values from the last step (Lucid's format)."""
+        out = out or sys.stdout
+        for i, (obj, v) in enumerate(zip(self.print_objectives, getattr(self, "printed", []))):
+            print("{:02d}: {}: {:7.2f}".format(i + 1, obj.description, float(np.sum(v))), file=out)
+
+    def __call__(self, name):
+        if name == "vis_op":
+            return self.step
+        if name == "input":
+            return self.image()
+        if name == "loss":
+            return self.loss
+        if name == "global_step":
+            return int(self.global_step.numpy())
+        if name in ("optimizer", "objective_f", "variables", "store", "transform_f", "param_f"):
+            return getattr(self, name)
+        if name == "labels":
+            return self.model.labels
+        return self.model.get_activations(self.image()[..., :3], name)
+
+
+def make_vis_T(model, objective_f, param_f=None, optimizer=None, transforms=None,
+               relu_gradient_override=False, *, print_objectives=None, seed=None):
+    """Build the render step without running it: returns a `Visualization` (see its docs)."""
+    return Visualization(model, objective_f, param_f, optimizer, transforms,
+                         relu_gradient_override, print_objectives, seed)
+
+
+def make_print_objective_func(print_objectives, T):
+    """Lucid's helper: a function printing each objective's value (`{:02d}: {desc}: {:7.2f}`).
+
+    In TF2 it takes T = a Visualization and prints the values computed in its last step.
+    """
+    descriptions = [objectives.as_objective(o).description for o in (print_objectives or [])]
+
+    def print_objective_func(*_):
+        for i, (k, v) in enumerate(zip(descriptions, getattr(T, "printed", []))):
+            print("{:02d}: {}: {:7.2f}".format(i + 1, k, float(np.sum(v))))
+
+    return print_objective_func
+
+
+# -- the loop -----------------------------------------------------------------------------
+def _check_thresholds(thresholds):
+    if isinstance(thresholds, (int, np.integer)) and not isinstance(thresholds, bool):
+        raise ValueError(f"thresholds must be a sequence of step counts, e.g. ({thresholds},), "
+                         f"not the number {thresholds}")
+    try:
+        ts = list(thresholds)
+    except TypeError:
+        raise ValueError(f"thresholds must be a sequence of step counts, got {_short(thresholds)}") from None
+    if not ts:
+        raise ValueError("thresholds is empty: give at least one step count, e.g. (512,)")
+    for t in ts:
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+            raise ValueError(f"thresholds must be non-negative integers, got {t!r} in {tuple(ts)}")
+    if any(b <= a for a, b in zip(ts, ts[1:])):
+        raise ValueError(f"thresholds must be strictly increasing, got {tuple(ts)}")
+    return [int(t) for t in ts]
+
+
+class _ProgressBar:
+    """A one-line progress bar on a stream (no dependencies); redraws at most 10 times/s."""
+
+    def __init__(self, total, stream=None, width=30):
+        self.total, self.stream, self.width = total, stream or sys.stderr, width
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, done, value=None, force=False):
+        now = time.perf_counter()
+        if not force and now - self.last < 0.1 and done < self.total:
+            return
+        self.last = now
+        frac = done / self.total if self.total else 1.0
+        fill = int(round(frac * self.width))
+        rate = (now - self.start) / done * 1000 if done else 0.0
+        val = "" if value is None else f"  objective {value:.4g}"
+        self.stream.write(f"\r[{'#' * fill}{'.' * (self.width - fill)}] {done}/{self.total}"
+                          f"  {rate:.0f} ms/step{val}")
+        self.stream.flush()
+
+    def close(self):
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _in_notebook():
+    try:
+        from lucid_vgg.misc.io import showing
+    except ImportError:
+        return False
+    return showing._in_notebook()  # pylint: disable=protected-access
+
+
+def _show(vis_image):
+    if _in_notebook():
+        from lucid_vgg.misc.io import show
+        show(np.hstack(vis_image))
+
+
+def run_vis(vis, thresholds, verbose=True, progress=None, callback=None):
+    """Run `vis` for max(thresholds)+1 steps; return the images at each threshold (Lucid's loop).
+
+    The image for threshold t is taken after step t (i.e. after t+1 updates), as in Lucid.
+    `progress`: a stream for a progress bar (default: stderr when verbose and it is a terminal).
+    `callback(i, loss, vis)` runs after each step. Ctrl-C returns the images reached so far.
+    """
+    thresholds = _check_thresholds(thresholds)
+    wanted = set(thresholds)
+    n_steps = max(thresholds) + 1
+    if progress is None and verbose and sys.stderr.isatty():
+        progress = sys.stderr
+    bar = _ProgressBar(n_steps, progress) if progress else None
+    images = []
+    i = -1
+    try:
+        for i in range(n_steps):
+            loss = vis.step()
+            if bar:
+                bar.update(i + 1, float(np.sum(loss)))
+            if callback is not None:
+                callback(i, loss, vis)
+            if i in wanted:
+                image = vis.image()
+                images.append(image)
+                if verbose:
+                    if bar:
+                        bar.update(i + 1, float(np.sum(loss)), force=True)
+                        progress.write("\n")
+                    print(i, loss)
+                    vis.print_objective_values()
+                    _show(image)
+    except KeyboardInterrupt:
+        log.warning("Interrupted optimization at step %d.", i + 1)
+        if verbose:
+            _show(vis.image())
+    finally:
+        if bar:
+            bar.close()
+    return images
+
+
+def _set_fixed_seed():
+    tf.random.set_seed(0)
+    np.random.seed(0)
+
+
+def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None,
+               thresholds=(512,), print_objectives=None, verbose=True,
+               relu_gradient_override=True, use_fixed_seed=False):
+    """Optimise `param_f` to maximise `objective_f` on `model`; images at each threshold.
+
+    Args:
+      model: a modelzoo Model (e.g. `modelzoo.vision_models.VGG16_caffe()`).
+      objective_f: an Objective, a function T -> tensor, or a "layer:channel" string.
+      param_f: function returning the image tensor (default `param.image(128)`); it is called
+        under the render's VariableStore, so it must make its variables with the param module.
+      optimizer: a Keras optimizer or a function returning one (default Adam(0.05)).
+      transforms: list of image -> image functions (default `transform.standard_transforms`;
+        `[]` for none).
+      thresholds: increasing step counts at which to snapshot the image; runs max+1 steps.
+      print_objectives: objectives whose values are printed at thresholds when verbose.
+      verbose: print "step objective" at thresholds, show images in a notebook and a progress
+        bar on a terminal (stderr).
+      relu_gradient_override: use the redirected ReLU gradient for the first 16 steps.
+      use_fixed_seed: seed everything (variable init, random transforms) for a bit-identical
+        result on a rerun in a fresh process.
+
+    Returns:
+      list with one float32 array [batch, h, w, 3] in [0, 1] per threshold reached.
+    """
+    thresholds = _check_thresholds(thresholds)
+    if use_fixed_seed:
+        _set_fixed_seed()
+    vis = make_vis_T(model, objective_f, param_f, optimizer, transforms, relu_gradient_override,
+                     print_objectives=print_objectives, seed=0 if use_fixed_seed else None)
+    return run_vis(vis, thresholds, verbose=verbose)
