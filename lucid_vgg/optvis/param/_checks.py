@@ -1,0 +1,52 @@
+"""Argument checks that fail early with a message naming the argument and what is allowed."""
+import numbers
+
+
+def positive_int(value, name, allow_none=False):
+    """Return ``value`` as int if it is a positive integer (or None when allowed), else raise."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        allowed = "a positive integer" + (" or None" if allow_none else "")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return int(value)
+
+
+def nonnegative_int(value, name):
+    """Return ``value`` as int if it is an integer >= 0, else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def positive_number(value, name, allow_none=False):
+    """Return ``value`` as float if it is a finite number > 0 (or None when allowed), else raise."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 \
+            or value != value or value == float("inf"):
+        allowed = "a positive number" + (" or None" if allow_none else "")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return float(value)
+
+
+def shape4(shape, name="shape"):
+    """Return a 4-tuple [batch, h, w, channels] of positive ints, else raise."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise ValueError(f"{name} must be a sequence [batch, height, width, channels], got {shape!r}")
+    if len(dims) != 4:
+        raise ValueError(f"{name} must have 4 entries [batch, height, width, channels], got {shape!r}")
+    return tuple(positive_int(d, f"{name}[{i}]") for i, d in enumerate(dims))
+
+
+def shape_any(shape, name="shape"):
+    """Return a tuple of positive ints (any rank >= 1), else raise."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise ValueError(f"{name} must be a sequence of positive integers, got {shape!r}")
+    if not dims:
+        raise ValueError(f"{name} must have at least one entry, got {shape!r}")
+    return tuple(positive_int(d, f"{name}[{i}]") for i, d in enumerate(dims))
