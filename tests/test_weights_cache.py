@@ -1,0 +1,212 @@
+"""The VGG16 weights cache: SHA-256-verified loads, rebuilds, clear errors, concurrent builders."""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+
+from conftest import TINY_BLOCKS, TINY_WIDTHS
+from modelzoo import VGG16_caffe
+from modelzoo.weights.graph_builder import build_frozen_graph, random_vgg_weights, read_metadata, vgg_spec
+from modelzoo.weights.graph_file import (CorruptGraphError, GraphFileNotFound, load_graph_def_file,
+                                         save_graph_def_file)
+from modelzoo.weights.onnx_source import WeightsSourceError, onnx_vgg16_weights
+from modelzoo.weights.vgg16 import VGG16WeightsNotFound, build_from_onnx, vgg16_graph_def
+
+HINT = 'pip install "lucid-vgg[weights]"'
+
+
+def tiny_graph(seed=0):
+    conv, _ = random_vgg_weights(TINY_BLOCKS, TINY_WIDTHS, seed=seed)
+    meta = {"source": f"tiny-random-{seed}", "has_dense": False}
+    return build_frozen_graph(vgg_spec(conv, None, TINY_BLOCKS), metadata=meta), meta
+
+
+class CountingBuilder:
+    """A cheap stand-in for the ONNX source: counts how often the cache asks for a build."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return tiny_graph()
+
+    def as_sources(self):
+        return [("tiny random VGG", self, "nothing")]
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("LUCID_VGG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("LUCID_VGG_VGG16_PB", raising=False)
+    return tmp_path / "cache"
+
+
+def test_build_once_then_cache_hit_with_sidecar(env):
+    b = CountingBuilder()
+    gd1 = vgg16_graph_def(builders=b.as_sources(), url=None)
+    gd2 = vgg16_graph_def(builders=b.as_sources(), url=None)
+    assert b.calls == 1 and gd1 == gd2
+    side = json.loads((env / "VGG16_caffe.pb.json").read_text())
+    assert side["size"] == (env / "VGG16_caffe.pb").stat().st_size and len(side["sha256"]) == 64
+    assert side["has_dense"] is False and read_metadata(gd1)["source"] == "tiny-random-0"
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "sidecar"])
+def test_corrupt_cache_is_reported_and_rebuilt(env, damage):
+    b = CountingBuilder()
+    good = vgg16_graph_def(builders=b.as_sources(), url=None)
+    pb = env / "VGG16_caffe.pb"
+    data = bytearray(pb.read_bytes())
+    if damage == "flip":  # same size, a few bytes changed deep inside a weight tensor
+        data[len(data) // 2: len(data) // 2 + 4] = bytes(255 - x for x in data[len(data) // 2: len(data) // 2 + 4])
+        pb.write_bytes(bytes(data))
+    elif damage == "truncate":
+        pb.write_bytes(bytes(data[: len(data) * 2 // 3]))
+    else:
+        (env / "VGG16_caffe.pb.json").write_text("{not json")
+    with pytest.warns(UserWarning, match="corrupt"):
+        again = vgg16_graph_def(builders=b.as_sources(), url=None)
+    assert b.calls == 2 and again == good
+    assert load_graph_def_file(str(pb)) == good  # the rebuilt file verifies
+
+
+def test_corrupt_file_is_never_returned(tmp_path):
+    gd, meta = tiny_graph()
+    p = str(tmp_path / "g.pb")
+    save_graph_def_file(gd, p, meta)
+    with open(p, "r+b") as f:
+        f.seek(100)
+        f.write(b"\x00\x00\x00\x00")
+    with pytest.raises(CorruptGraphError, match="SHA-256") as e:
+        load_graph_def_file(p)
+    assert p in str(e.value) and "Delete" in str(e.value)
+
+
+def test_truncated_pb_without_sidecar_is_detected(tmp_path):
+    data = tiny_graph()[0].SerializeToString()
+    for frac in (0.1, 0.5, 0.9, 0.999):
+        p = tmp_path / f"t{frac}.pb"
+        p.write_bytes(data[: int(len(data) * frac)])
+        with pytest.raises(CorruptGraphError, match=str(p).replace(".", r"\.")):
+            load_graph_def_file(str(p))
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, this is not a graph\n", json.dumps({"a": 1}).encode(),
+                                     np.arange(1000, dtype=np.float32).tobytes()])
+def test_explicit_path_that_is_not_a_graph(tmp_path, monkeypatch, content):
+    p = tmp_path / "VGG16.pb"
+    p.write_bytes(content)
+    with pytest.raises(CorruptGraphError) as e:
+        VGG16_caffe(path=str(p)).graph_def
+    assert str(p) in str(e.value)
+    monkeypatch.setenv("LUCID_VGG_VGG16_PB", str(p))
+    with pytest.raises(CorruptGraphError):
+        vgg16_graph_def()
+
+
+def test_explicit_path_missing(tmp_path):
+    with pytest.raises(GraphFileNotFound, match="does not exist"):
+        vgg16_graph_def(str(tmp_path / "nope.pb"))
+    assert issubclass(GraphFileNotFound, ValueError)
+
+
+def test_explicit_path_works_with_model(tmp_path, rng_images):
+    gd, meta = tiny_graph()
+    p = str(tmp_path / "tiny.pb")
+    save_graph_def_file(gd, p, meta)
+    acts = VGG16_caffe(path=p).get_activations(rng_images, "conv2_1/conv2_1")
+    assert acts.shape == (2, 16, 16, 16) and acts.max() > 0
+
+
+def test_missing_weights_package_says_pip_install(env):
+    with pytest.raises(WeightsSourceError, match=HINT.replace("[", r"\[").replace("]", r"\]")):
+        onnx_vgg16_weights(package="lucid_vgg_no_such_weights_pkg")
+    sources = [("offline ONNX weights", lambda: build_from_onnx(package="lucid_vgg_no_such_weights_pkg"), HINT)]
+    with pytest.raises(VGG16WeightsNotFound) as e:
+        vgg16_graph_def(builders=sources, url=None)
+    msg = str(e.value)
+    assert HINT in msg and "lucid_vgg_no_such_weights_pkg" in msg and "LUCID_VGG_VGG16_PB" in msg
+    assert not (env / "VGG16_caffe.pb").exists()
+
+
+def test_wrong_onnx_file_is_rejected(tmp_path):
+    p = tmp_path / "model.onnx"
+    p.write_bytes(b"definitely not onnx")
+    with pytest.raises(WeightsSourceError, match="model.onnx"):
+        onnx_vgg16_weights(onnx_path=str(p))
+
+
+def test_download_is_the_last_resort(env):
+    data = tiny_graph(seed=3)[0].SerializeToString()
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{srv.server_address[1]}/VGG16.pb"
+        gd = vgg16_graph_def(builders=[], url=url)
+        assert read_metadata(gd)["source"] == "tiny-random-3"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_everything_failing_lists_every_attempt(env):
+    with pytest.raises(VGG16WeightsNotFound) as e:
+        vgg16_graph_def(builders=[], url="http://127.0.0.1:9/VGG16.pb", timeout=1)
+    msg = str(e.value)
+    for words in ("1. explicit path", "2. cache", "offline build", "download", HINT):
+        assert words in msg
+
+
+CHILD = textwrap.dedent("""
+    import os, sys, time
+    sys.path.insert(0, {tests!r})
+    from test_weights_cache import tiny_graph
+    from modelzoo.weights.vgg16 import vgg16_graph_def
+    me, other = sys.argv[1], sys.argv[2]
+    open(me, "w").close()
+    while not os.path.exists(other):  # start building at the same moment as the other process
+        time.sleep(0.01)
+    def slow_builder():
+        with open({log!r}, "a") as f:
+            f.write(str(os.getpid()) + "\\n")
+        time.sleep(1.0)  # widen the race window
+        return tiny_graph()
+    gd = vgg16_graph_def(builders=[("tiny", slow_builder, "")], url=None)
+    print(len(gd.node))
+""")
+
+
+def test_two_processes_building_at_once(env, tmp_path):
+    log = str(tmp_path / "builds.log")
+    script = CHILD.format(tests=os.path.dirname(__file__), log=log)
+    run_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    a, b = str(tmp_path / "a.ready"), str(tmp_path / "b.ready")
+    procs = [subprocess.Popen([sys.executable, "-c", script, x, y], env=run_env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for x, y in ((a, b), (b, a))]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    assert outs[0][0] == outs[1][0]
+    with open(log) as f:
+        assert len(f.read().split()) == 1  # one process built, the other waited and loaded it
+    gd = load_graph_def_file(str(env / "VGG16_caffe.pb"))  # verified against its sidecar
+    assert gd == tiny_graph()[0]
+    assert sorted(os.listdir(env)) == ["VGG16_caffe.pb", "VGG16_caffe.pb.json", "VGG16_caffe.pb.lock"]
