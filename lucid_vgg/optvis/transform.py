@@ -1,0 +1,233 @@
+"""Stochastic image transforms a visualisation should be robust to (Lucid's ``optvis.transform``).
+
+Each factory takes its configuration and returns ``t_image -> t_image`` for a float32
+``[batch, h, w, c]`` tensor (h, w may be dynamic), usable inside a ``tf.function``. Random
+transforms take an op-level ``seed``: with it, the sequence of draws is reproducible across
+processes (each run of the op still draws anew, so every optimisation step differs).
+"""
+import math
+import numbers
+
+import numpy as np
+import tensorflow as tf
+
+from lucid_vgg.optvis.param.random import image_sample
+from lucid_vgg.optvis.param.resize_bilinear_nd import resize_bilinear_v1
+
+_PAD_MODES = ("REFLECT", "SYMMETRIC", "CONSTANT")
+_ANGLE_UNITS = ("degrees", "radians", "rads", "rad")
+
+
+def _as_image(t):
+    return tf.convert_to_tensor(t, dtype_hint=tf.float32)
+
+
+def _nonnegative_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _choices(xs, name):
+    """A non-empty list of numbers to draw from uniformly."""
+    try:
+        values = [float(x) for x in xs]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a non-empty sequence of numbers, got {xs!r}")
+    if not values:
+        raise ValueError(f"{name} must be a non-empty sequence of numbers, got an empty one")
+    return values
+
+
+def _rand_select(xs, seed=None):
+    """Draw one element of the list ``xs`` uniformly at random (a scalar float32 tensor)."""
+    xs = list(xs)
+    index = tf.random.uniform((), 0, len(xs), tf.int32, seed=seed)
+    return tf.constant(xs, tf.float32)[index]
+
+
+def _angle2rads(angle, units):
+    """Convert ``angle`` in ``units`` (degrees or radians) to radians."""
+    angle = tf.cast(angle, tf.float32)
+    if units.lower() == "degrees":
+        return angle * (math.pi / 180.0)
+    return angle
+
+
+def jitter(d, seed=None):
+    """Randomly crop ``d`` pixels off the height and width (a random translation of up to d)."""
+    d = _nonnegative_int(d, "jitter d")
+
+    def inner(t_image):
+        t_image = _as_image(t_image)
+        shp = tf.shape(t_image)
+        crop_shape = tf.concat([shp[:-3], shp[-3:-1] - d, shp[-1:]], 0)
+        crop = tf.image.random_crop(t_image, crop_shape, seed=seed)
+        static = t_image.shape.as_list()
+        if static:
+            crop.set_shape(static[:-3] + [None if s is None else s - d for s in static[-3:-1]]
+                           + static[-1:])
+        return crop
+
+    return inner
+
+
+def pad(w, mode="REFLECT", constant_value=0.5, seed=None):
+    """Pad height and width by ``w`` on each side; ``mode`` REFLECT, SYMMETRIC or CONSTANT.
+
+    With CONSTANT, ``constant_value`` is the fill, or ``"uniform"`` for a random fill in
+    [0, 1) drawn each run.
+    """
+    w = _nonnegative_int(w, "pad w")
+    if not isinstance(mode, str) or mode.upper() not in _PAD_MODES:
+        raise ValueError(f"pad mode must be one of {', '.join(_PAD_MODES)} (any case), got {mode!r}")
+    mode = mode.upper()
+    if not (constant_value == "uniform" or isinstance(constant_value, numbers.Real)):
+        raise ValueError(f"pad constant_value must be a number or 'uniform', got {constant_value!r}")
+
+    def inner(t_image):
+        t_image = _as_image(t_image)
+        if constant_value == "uniform":
+            value = tf.random.uniform([], 0, 1, seed=seed, dtype=t_image.dtype)
+        else:
+            value = tf.cast(constant_value, t_image.dtype)
+        return tf.pad(t_image, [(0, 0), (w, w), (w, w), (0, 0)], mode=mode,
+                      constant_values=value)
+
+    return inner
+
+
+def random_scale(scales, seed=None):
+    """Resize height and width by a factor drawn from ``scales`` (TF1 bilinear, as Lucid)."""
+    scales = _choices(scales, "random_scale scales")
+    if any(s <= 0 for s in scales):
+        raise ValueError(f"random_scale scales must all be > 0, got {scales!r}")
+
+    def inner(t):
+        t = _as_image(t)
+        scale = _rand_select(scales, seed=seed)
+        size = tf.cast(scale * tf.cast(tf.shape(t)[-3:-1], tf.float32), tf.int32)
+        return resize_bilinear_v1(t, size)
+
+    return inner
+
+
+def _rotation_transform(angle, h, w):
+    """Flat projective transform (output -> input coordinates) rotating about the image centre."""
+    c, s = tf.cos(angle), tf.sin(angle)
+    wf = tf.cast(w, tf.float32) - 1
+    hf = tf.cast(h, tf.float32) - 1
+    x_offset = (wf - (c * wf - s * hf)) / 2.0
+    y_offset = (hf - (s * wf + c * hf)) / 2.0
+    zero = tf.zeros_like(c)
+    return tf.stack([c, -s, x_offset, s, c, y_offset, zero, zero])[None, :]
+
+
+def rotate(t_image, angle):
+    """Rotate a [b, h, w, c] batch counter-clockwise by ``angle`` radians (bilinear, zero fill)."""
+    t_image = _as_image(t_image)
+    shp = tf.shape(t_image)
+    transform = _rotation_transform(tf.cast(angle, tf.float32), shp[1], shp[2])
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=t_image, transforms=transform, output_shape=shp[1:3],
+        fill_value=tf.constant(0.0, tf.float32), interpolation="BILINEAR", fill_mode="CONSTANT")
+    out.set_shape(t_image.shape)
+    return out
+
+
+def random_rotate(angles, units="degrees", seed=None):
+    """Rotate the whole batch counter-clockwise by an angle drawn from ``angles``.
+
+    ``units`` is "degrees" or "radians" ("rads"/"rad"). Bilinear sampling, zero fill.
+    """
+    angles = _choices(angles, "random_rotate angles")
+    if not isinstance(units, str) or units.lower() not in _ANGLE_UNITS:
+        raise ValueError(f"random_rotate units must be one of {', '.join(_ANGLE_UNITS)}, got {units!r}")
+
+    def inner(t):
+        angle = _angle2rads(_rand_select(angles, seed=seed), units)
+        return rotate(t, angle)
+
+    return inner
+
+
+def normalize_gradient(grad_scales=None):
+    """Identity whose gradient is divided by its per-example L2 norm (then times ``grad_scales``).
+
+    A zero gradient stays zero (Lucid would give NaN there).
+    """
+    if grad_scales is not None:
+        grad_scales = np.float32(grad_scales)
+        if grad_scales.ndim != 1:
+            raise ValueError("normalize_gradient grad_scales must be a 1-d sequence (one per "
+                             f"batch element) or None, got shape {grad_scales.shape}")
+
+    @tf.custom_gradient
+    def _normalized(x):
+        def grad(dy):
+            norm = tf.sqrt(tf.reduce_sum(dy ** 2, [1, 2, 3], keepdims=True))
+            if grad_scales is not None:
+                dy = dy * grad_scales[:, None, None, None]
+            return tf.math.divide_no_nan(dy, norm)
+        return tf.identity(x), grad
+
+    def inner(x):
+        return _normalized(_as_image(x))
+
+    return inner
+
+
+def compose(transforms):
+    """Apply ``transforms`` in order, as one transform."""
+    transforms = list(transforms)
+    for t in transforms:
+        if not callable(t):
+            raise ValueError(f"compose takes a list of callables t_image -> t_image, got {t!r}")
+
+    def inner(x):
+        for transform in transforms:
+            x = transform(x)
+        return x
+
+    return inner
+
+
+def collapse_alpha_random(sd=0.5, seed=None):
+    """Composite an RGBA image over a fresh random natural-looking background, giving RGB."""
+
+    def inner(t_image):
+        t_image = _as_image(t_image)
+        rgb, a = t_image[..., :3], t_image[..., 3:4]
+        static = rgb.shape.as_list()
+        dynamic = tf.unstack(tf.shape(rgb))
+        shape = [s if s is not None else d for s, d in zip(static, dynamic)]
+        background = image_sample(shape, sd=sd, seed=seed)
+        return a * rgb + (1 - a) * background
+
+    return inner
+
+
+def crop_or_pad_to(height, width):
+    """Centre-crop or zero-pad to exactly ``height`` x ``width`` (for nets with a fixed input size)."""
+    height = _positive_int(height, "crop_or_pad_to height")
+    width = _positive_int(width, "crop_or_pad_to width")
+
+    def inner(t_image):
+        return tf.image.resize_with_crop_or_pad(_as_image(t_image), height, width)
+
+    return inner
+
+
+standard_transforms = [
+    pad(12, mode="constant", constant_value=.5),
+    jitter(8),
+    random_scale([1 + (i - 5) / 50. for i in range(11)]),
+    random_rotate(list(range(-10, 11)) + 5 * [0]),
+    jitter(4),
+]
