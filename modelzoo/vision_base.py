@@ -135,6 +135,7 @@ class Model:
 
     def post_import(self, scope):
         """Hook for subclasses that need to fix up an imported graph."""
+        return None  # a docstring-only body trips AutoGraph when called inside tf.function
 
     # -- layers ---------------------------------------------------------------------------
     @property
@@ -265,6 +266,49 @@ class Model:
         if isinstance(layers, str):
             return np.concatenate(parts)
         return {n: np.concatenate([p[n] for p in parts]) for n in layers}
+
+    # -- saving and loading your own models (Lucid's static API; see modelzoo/saving.py) ----
+    @staticmethod
+    def suggest_save_args(graph_def=None):
+        """Guess input_name, image_shape and Softmax output_names of a GraphDef; print the
+        suggested Model.save(...) call and return the dict. TF2 has no default graph: pass one."""
+        from modelzoo import saving
+        return saving.suggest_save_args(graph_def)
+
+    @staticmethod
+    def save(save_url, input_name, output_names, image_shape, image_value_range, graph_def=None,
+             model=None, layers=None, is_BGR=False):
+        """Freeze (model=: Keras model / tf.function) or take graph_def=, prune it to output_names,
+        store the metadata (input_name, image_shape, image_value_range, optional layers, is_BGR)
+        inside the graph and write it atomically to save_url (.pb); Model.load reads it back."""
+        from modelzoo import saving
+        saving.save(save_url, input_name, output_names, image_shape, image_value_range,
+                    graph_def=graph_def, model=model, layers=layers, is_BGR=is_BGR)
+
+    @staticmethod
+    def load(url):
+        """A Model from a .pb written by Model.save, or from a Lucid-style .json manifest."""
+        from modelzoo import saving
+        return saving.load(url)
+
+    @staticmethod
+    def load_from_metadata(model_url, metadata):
+        """A Model for any frozen graph, described by a dict with input_name, image_shape and
+        image_value_range (optionally layers, is_BGR)."""
+        from modelzoo import saving
+        return saving.load_from_metadata(model_url, metadata)
+
+    @staticmethod
+    def load_from_graphdef(graphdef_url):
+        """A Model from a .pb that carries Model.save's metadata (ValueError if it does not)."""
+        from modelzoo import saving
+        return saving.load_from_graphdef(graphdef_url)
+
+    @staticmethod
+    def load_from_manifest(manifest_url):
+        """A Model from a Lucid manifest.json (type 'frozen'; relative model_path beside it)."""
+        from modelzoo import saving
+        return saving.load_from_manifest(manifest_url)
 
 
 def _check_images(images):
