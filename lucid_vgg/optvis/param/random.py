@@ -42,7 +42,9 @@ def rand_fft_image(shape, sd=None, decay_power=1, seed=None):
     fh, fw = tf.shape(freqs)[0], tf.shape(freqs)[1]
     noise = sd * tf.random.normal(tf.stack([2, b, ch, fh, fw]), dtype=tf.float32, seed=seed)
     spectrum = tf.complex(noise[0] * scale, noise[1] * scale)
-    img = tf.transpose(tf.signal.irfft2d(spectrum), (0, 2, 3, 1))[:, :h, :w, :]
+    length = tf.stack([h, tf.maximum(2 * (fw - 1), w)])
+    img = tf.transpose(tf.signal.irfft2d(spectrum, fft_length=length), (0, 2, 3, 1))
+    img = img[:, :h, :w, :]
     if all(isinstance(s, (int, np.integer)) for s in (b, shape[1], shape[2], ch)):
         img.set_shape([int(b), int(shape[1]), int(shape[2]), int(ch)])
     return img / 4.0

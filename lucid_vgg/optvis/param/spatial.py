@@ -52,7 +52,9 @@ def fft_image(shape, sd=None, decay_power=1):
     init_val = rng().normal(size=(2, batch, ch) + scale.shape, scale=sd).astype(np.float32)
     spectrum_var = tf.convert_to_tensor(make_variable(init_val, name="fft_spectrum"))
     spectrum = tf.complex(spectrum_var[0] * scale, spectrum_var[1] * scale)
-    image = tf.transpose(tf.signal.irfft2d(spectrum), (0, 2, 3, 1))
+    # irfft2d's default length 2*(fw-1) is w (even) or w+1 (odd, cropped below); 1 for w == 1
+    length = [h, max(2 * (scale.shape[1] - 1), w)]
+    image = tf.transpose(tf.signal.irfft2d(spectrum, fft_length=length), (0, 2, 3, 1))
     image = image[:batch, :h, :w, :ch]
     return image / 4.0
 
