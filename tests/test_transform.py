@@ -1,0 +1,173 @@
+"""lucid_vgg.optvis.transform: shapes, values, seeded reproducibility, Lucid gradient semantics."""
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lucid_vgg.optvis import transform
+
+DYNAMIC = tf.TensorSpec([None, None, None, None], tf.float32)
+
+
+def _img(b=2, h=20, w=18, c=3, seed=0):
+    return np.random.default_rng(seed).random((b, h, w, c)).astype(np.float32)
+
+
+@pytest.mark.parametrize("t,size", [
+    (transform.jitter(4), (16, 14)),
+    (transform.pad(3), (26, 24)),
+    (transform.pad(2, mode="symmetric"), (24, 22)),
+    (transform.random_scale([0.5]), (10, 9)),
+    (transform.random_rotate([-10, 5, 30]), (20, 18)),
+    (transform.normalize_gradient(), (20, 18)),
+    (transform.crop_or_pad_to(11, 25), (11, 25)),
+])
+def test_transforms_keep_rank_batch_channels_eager_and_dynamic(t, size):
+    x = _img()
+    out = t(x)
+    assert out.shape == (2,) + size + (3,) and out.dtype == tf.float32
+    dyn = tf.function(t, input_signature=[DYNAMIC])
+    assert tuple(dyn(x).shape) == (2,) + size + (3,)
+
+
+def test_standard_transforms_list_and_compose_inside_tf_function():
+    assert len(transform.standard_transforms) == 5
+    f = tf.function(transform.compose(transform.standard_transforms), input_signature=[DYNAMIC])
+    sizes = set()
+    for _ in range(8):
+        out = f(_img(1, 64, 64, 3))
+        assert out.shape[0] == 1 and out.shape[-1] == 3
+        assert 64 + 24 - 12 - 12 <= out.shape[1] <= int((64 + 24 - 8) * 1.1) - 4
+        sizes.add(out.shape[1])
+    assert f.experimental_get_tracing_count() == 1
+    assert len(sizes) > 1  # random_scale draws anew every call
+
+
+def test_pad_constant_and_uniform_values():
+    x = np.ones((1, 4, 4, 2), np.float32)
+    out = transform.pad(2, mode="constant", constant_value=0.5)(x).numpy()
+    assert out.min() == 0.5 and out.max() == 1.0
+    np.testing.assert_array_equal(out[:, 2:6, 2:6], x)
+    border = np.ones(out.shape, bool)
+    border[:, 2:6, 2:6] = False
+    assert (out[border] == 0.5).all()
+    u = transform.pad(1, mode="CONSTANT", constant_value="uniform", seed=3)(np.zeros((1, 2, 2, 1)))
+    fill = u.numpy()[0, 0, 0, 0]
+    assert 0 <= fill < 1 and (u.numpy()[0, 0] == fill).all()
+    reflect = transform.pad(1)(np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1)).numpy()
+    np.testing.assert_array_equal(reflect[0, :, :, 0],
+                                  np.pad(np.arange(9).reshape(3, 3), 1, "reflect"))
+
+
+def test_jitter_is_a_crop_of_the_input():
+    x = _img(1, 12, 12, 1)
+    out = transform.jitter(3)(x).numpy()
+    hits = [(i, j) for i in range(4) for j in range(4)
+            if np.array_equal(out, x[:, i:i + 9, j:j + 9])]
+    assert len(hits) == 1
+
+
+def test_random_scale_uses_tf1_bilinear_sampling():
+    x = _img(1, 8, 8, 2)
+    half = transform.random_scale([0.5])(x).numpy()
+    np.testing.assert_allclose(half, x[:, ::2, ::2], atol=1e-6)  # src index = i * in / out
+    assert transform.random_scale([1.5])(x).shape == (1, 12, 12, 2)
+
+
+@pytest.mark.parametrize("angles,units", [([90], "degrees"), ([np.pi / 2], "radians")])
+def test_random_rotate_by_90_equals_rot90(angles, units):
+    x = _img(2, 9, 9, 2)
+    out = transform.random_rotate(angles, units=units)(x).numpy()
+    ref = np.rot90(x, k=1, axes=(1, 2))
+    np.testing.assert_allclose(out[:, 1:-1, 1:-1], ref[:, 1:-1, 1:-1], atol=1e-4)
+
+
+def test_random_rotate_small_angle_keeps_centre_and_fills_zero():
+    x = np.ones((1, 15, 15, 1), np.float32)
+    out = transform.random_rotate([45])(x).numpy()
+    assert out[0, 7, 7, 0] == pytest.approx(1.0)
+    assert out[0, 0, 0, 0] == 0.0  # corners rotated in from outside are zero-filled
+
+
+def test_normalize_gradient_identity_forward_unit_norm_backward():
+    x = tf.constant(_img(3, 5, 4, 2))
+    weights = tf.constant(np.random.default_rng(1).normal(size=(3, 5, 4, 2)) * [[[[1.0]]], [[[50.0]]], [[[0.01]]]], tf.float32)
+    for scales, expected in [(None, [1, 1, 1]), ([1.0, 2.0, 0.5], [1, 2, 0.5])]:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = transform.normalize_gradient(scales)(x)
+            loss = tf.reduce_sum(y * weights)
+        np.testing.assert_array_equal(y.numpy(), x.numpy())
+        g = tape.gradient(loss, x).numpy()
+        norms = np.sqrt((g ** 2).sum(axis=(1, 2, 3)))
+        np.testing.assert_allclose(norms, expected, rtol=1e-5)
+        direction = weights.numpy() / np.sqrt((weights.numpy() ** 2).sum((1, 2, 3), keepdims=True))
+        np.testing.assert_allclose(g / np.reshape(expected, (3, 1, 1, 1)), direction, atol=1e-5)
+
+
+def test_crop_or_pad_to_centres():
+    x = _img(1, 6, 6, 1)
+    big = transform.crop_or_pad_to(10, 8)(x).numpy()
+    np.testing.assert_array_equal(big[:, 2:8, 1:7], x)
+    assert big[0, 0, 0, 0] == 0
+    small = transform.crop_or_pad_to(2, 4)(x).numpy()
+    np.testing.assert_array_equal(small, x[:, 2:4, 1:5])
+
+
+def test_collapse_alpha_random():
+    rgb = _img(2, 10, 10, 3)
+    opaque = np.concatenate([rgb, np.ones((2, 10, 10, 1), np.float32)], -1)
+    clear = np.concatenate([rgb, np.zeros((2, 10, 10, 1), np.float32)], -1)
+    f = transform.collapse_alpha_random(seed=2)
+    np.testing.assert_allclose(f(opaque).numpy(), rgb, atol=1e-6)
+    background = f(clear).numpy()
+    assert background.shape == (2, 10, 10, 3)
+    assert background.min() >= 0 and background.max() <= 1 and background.std() > 0.01
+    dyn = tf.function(f, input_signature=[DYNAMIC])
+    assert tuple(dyn(clear[:, :7, :9]).shape) == (2, 7, 9, 3)
+
+
+SEEDED_SNIPPET = textwrap.dedent("""
+    import numpy as np, tensorflow as tf
+    from lucid_vgg.optvis import transform as T
+    x = np.random.default_rng(0).random((2, 24, 24, 4)).astype(np.float32)
+    f = tf.function(T.compose([T.pad(4, "constant", "uniform", seed=1), T.jitter(5, seed=2),
+                               T.random_scale([0.8, 0.9, 1.0, 1.1], seed=3),
+                               T.random_rotate(range(-30, 31), seed=4),
+                               T.collapse_alpha_random(seed=5)]))
+    outs = [f(x).numpy() for _ in range(3)]
+    print(" ".join("%d:%.6f" % (o.shape[1], o.sum()) for o in outs))
+""")
+
+
+def test_seeded_transforms_reproducible_in_fresh_processes():
+    def run():
+        out = subprocess.run([sys.executable, "-c", SEEDED_SNIPPET], capture_output=True,
+                             text=True, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+                             timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip().splitlines()[-1]
+    first, second = run(), run()
+    assert first == second
+    assert len(set(first.split())) > 1  # successive calls draw anew
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: transform.pad(2, mode="WRAP"), "pad mode must be one of REFLECT, SYMMETRIC, CONSTANT"),
+    (lambda: transform.pad(-1), "pad w must be an integer >= 0"),
+    (lambda: transform.pad(2, "constant", constant_value="red"), "constant_value"),
+    (lambda: transform.jitter(-2), "jitter d must be an integer >= 0"),
+    (lambda: transform.random_scale([]), "random_scale scales must be a non-empty"),
+    (lambda: transform.random_scale([1.0, 0.0]), "must all be > 0"),
+    (lambda: transform.random_rotate([]), "random_rotate angles must be a non-empty"),
+    (lambda: transform.random_rotate([5], units="gradians"), "units must be one of degrees"),
+    (lambda: transform.crop_or_pad_to(0, 5), "height must be a positive integer"),
+    (lambda: transform.compose([transform.jitter(1), 3]), "list of callables"),
+    (lambda: transform.normalize_gradient([[1.0]]), "grad_scales"),
+])
+def test_bad_arguments_raise_clear_value_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
