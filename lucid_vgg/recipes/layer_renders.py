@@ -1,0 +1,205 @@
+"""Render every unit (channel) of a layer, in batches, with resumable per-unit PNGs and a grid.
+
+One render_vis call per batch of `batch_size` units; batch element i maximises unit i's channel
+objective: `Objective.sum(channel(layer, u_i, batch=i))` with `param.image(size, batch=k)`.
+"""
+import argparse
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lucid_vgg.recipes import _common
+
+
+@dataclass
+class LayerRenderInfo:
+    """What a render_layer call did: which units were rendered now and which were loaded."""
+
+    layer: str
+    units: list
+    rendered: list = field(default_factory=list)
+    loaded: list = field(default_factory=list)
+    paths: list = field(default_factory=list)
+    grid_path: str = None
+
+
+def unit_path(out_dir, layer, unit):
+    """Where render_layer stores one unit's PNG: `<out_dir>/<layer>_<unit:04d>.png`."""
+    return os.path.join(out_dir, f"{_common.safe_name(layer)}_{int(unit):04d}.png")
+
+
+def grid_path(out_dir, layer):
+    """Where render_layer stores the labelled grid of all units: `<out_dir>/<layer>_grid.png`."""
+    return os.path.join(out_dir, f"{_common.safe_name(layer)}_grid.png")
+
+
+def _check_units(units, depth, layer):
+    if units is None:
+        if depth is None:
+            raise ValueError(f"layer {layer!r} has no known depth; pass units= explicitly.")
+        return list(range(depth))
+    out = []
+    for u in units:
+        if isinstance(u, bool) or not isinstance(u, (int, np.integer)):
+            raise TypeError(f"units must be ints, got {u!r}.")
+        if u < 0 or (depth is not None and u >= depth):
+            raise ValueError(f"unit {u} is out of range for layer {layer!r} with {depth} channels.")
+        out.append(int(u))
+    if len(set(out)) != len(out):
+        raise ValueError(f"units contains duplicates: {list(units)}.")
+    if not out:
+        raise ValueError("units is empty.")
+    return out
+
+
+def render_units(model, layer, units, size=128, steps=512, transforms=None, optimizer=None,
+                 seed=None, use_fixed_seed=False, verbose=False):
+    """Render `units` of `layer` in one batch (one unit per batch element); [len(units), h, w, 3]."""
+    from lucid_vgg.optvis import objectives, param
+
+    units = list(units)
+    obj = objectives.Objective.sum(
+        [objectives.channel(layer, u, batch=i) for i, u in enumerate(units)])
+    k = len(units)
+    return _common.render(model, obj, lambda: param.image(size, batch=k), steps,
+                          transforms=transforms, optimizer=optimizer, seed=seed,
+                          use_fixed_seed=use_fixed_seed, verbose=verbose)
+
+
+def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, batch_size=8,
+                 transforms=None, optimizer=None, seed=None, use_fixed_seed=False, n_cols=None,
+                 verbose=False, progress=None, return_info=False):
+    """Visualise every unit of `layer` (or just `units`); returns float32 [n_units, h, w, 3].
+
+    Units are rendered `batch_size` at a time (one unit per batch element, as Lucid's notebooks
+    batch channels). With `out_dir`, each unit is saved as `<layer>_<unit:04d>.png` as soon as
+    its batch finishes (atomic writes), plus a labelled `<layer>_grid.png`; units whose PNG
+    already exists (at this size) are loaded instead of rendered, so an interrupted run resumes.
+    Loaded images come back quantised to 8 bits. `seed` seeds each batch with `seed + first unit`
+    so a resumed run renders what an uninterrupted run would have. `progress(done, total)` is
+    called after each batch. With `return_info=True` returns `(images, LayerRenderInfo)`.
+    """
+    name = _common.layer_name(model, layer)
+    depth = _common.get_layer(model, name).depth
+    units = _check_units(units, depth, name)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    info = LayerRenderInfo(layer=name, units=list(units))
+    images = {}
+
+    todo = []
+    for u in units:
+        path = unit_path(out_dir, name, u) if out_dir else None
+        if path and os.path.exists(path):
+            try:
+                img = _common.load_png(path)
+            except Exception as e:  # unreadable leftovers are re-rendered
+                if verbose:
+                    print(f"re-rendering unit {u}: cannot read {path} ({e})")
+                img = None
+            if img is not None and img.shape[:2] == (size, size):
+                images[u] = img
+                info.loaded.append(u)
+                continue
+        todo.append(u)
+
+    done = len(units) - len(todo)
+    for start in range(0, len(todo), batch_size):
+        chunk = todo[start:start + batch_size]
+        chunk_seed = None if seed is None else int(seed) + chunk[0]
+        imgs = render_units(model, name, chunk, size=size, steps=steps, transforms=transforms,
+                            optimizer=optimizer, seed=chunk_seed, use_fixed_seed=use_fixed_seed,
+                            verbose=verbose)
+        for u, img in zip(chunk, imgs):
+            images[u] = img
+            info.rendered.append(u)
+            if out_dir:
+                _common.save_png(img, unit_path(out_dir, name, u))
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(units))
+
+    stack = np.stack([images[u] for u in units]).astype(np.float32)
+    if out_dir:
+        info.paths = [unit_path(out_dir, name, u) for u in units]
+        if info.rendered or not os.path.exists(grid_path(out_dir, name)):
+            cols = n_cols or int(math.ceil(math.sqrt(len(units))))
+            grid = _common.image_grid(stack, n_cols=cols, labels=[str(u) for u in units])
+            _common.save_png(grid, grid_path(out_dir, name))
+        info.grid_path = grid_path(out_dir, name)
+    return (stack, info) if return_info else stack
+
+
+# -- command line ------------------------------------------------------------------------
+
+def parse_units(text):
+    """'0-7,12,20-23' -> [0, ..., 7, 12, 20, ..., 23]."""
+    units = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            lo, hi = part.split("-", 1)
+            lo, hi = int(lo), int(hi)
+            if hi < lo:
+                raise ValueError(f"bad unit range {part!r}")
+            units.extend(range(lo, hi + 1))
+        else:
+            units.append(int(part))
+    return units
+
+
+def build_parser(prog="lucid-vgg render-layer"):
+    p = argparse.ArgumentParser(
+        prog=prog, description="Render every unit of a layer to PNGs plus a labelled grid "
+        "(resumable: units already in OUT_DIR are skipped).")
+    p.add_argument("layer", help="layer name, e.g. conv4_1/conv4_1 (or conv4_1)")
+    p.add_argument("out_dir", help="directory for <layer>_<unit>.png and <layer>_grid.png")
+    p.add_argument("--model", default="VGG16_caffe", help="model-zoo entry (default VGG16_caffe)")
+    p.add_argument("--model-path", default=None, help="frozen graph for the model (optional)")
+    p.add_argument("--units", type=parse_units, default=None, help="e.g. 0-15,32 (default: all)")
+    p.add_argument("--size", type=int, default=128, help="image size in pixels (default 128)")
+    p.add_argument("--steps", type=int, default=512, help="optimisation steps (default 512)")
+    p.add_argument("--batch-size", type=int, default=8, help="units per batch (default 8)")
+    p.add_argument("--seed", type=int, default=None, help="seed for reproducible renders")
+    p.add_argument("--fixed-seed", action="store_true", help="pass use_fixed_seed to render_vis")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    return p
+
+
+def _model_from_name(name, path=None):
+    from modelzoo import vision_models
+
+    cls = getattr(vision_models, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, vision_models.Model)) or cls is vision_models.Model:
+        known = sorted(n for n, v in vars(vision_models).items()
+                       if isinstance(v, type) and issubclass(v, vision_models.Model)
+                       and v is not vision_models.Model)
+        raise SystemExit(f"unknown model {name!r}; known models: {', '.join(known)}")
+    return cls(path) if path else cls()
+
+
+def main_render_layer(argv=None, model=None):
+    """CLI entry point: `lucid-vgg render-layer LAYER OUT_DIR [options]`; returns an exit code.
+
+    `model` (a Model instance) overrides --model, for embedding and tests.
+    """
+    args = build_parser().parse_args(argv)
+    if model is None:
+        model = _model_from_name(args.model, args.model_path)
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    try:
+        _, info = render_layer(
+            model, args.layer, out_dir=args.out_dir, units=args.units, size=args.size,
+            steps=args.steps, batch_size=args.batch_size, seed=args.seed,
+            use_fixed_seed=args.fixed_seed, return_info=True,
+            progress=lambda d, t: say(f"{d}/{t} units"))
+    except (KeyError, ValueError, TypeError) as e:
+        print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    say(f"rendered {len(info.rendered)}, reused {len(info.loaded)}; grid: {info.grid_path}")
+    return 0
