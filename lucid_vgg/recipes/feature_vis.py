@@ -1,0 +1,177 @@
+"""Recipes from Lucid's feature-visualization notebooks: negative/positive pairs, diversity,
+neuron interaction (plain and aligned interpolation).
+
+Each returns NumPy float32 images in [0, 1]; `out_dir` also writes PNGs.
+"""
+import os
+
+import numpy as np
+
+from lucid_vgg.recipes import _common
+
+#: Lucid's neuron_diversity notebook: `channel(layer, n) - 1e2 * diversity(layer)`.
+DIVERSITY_WEIGHT = 1e2
+#: Lucid's aligned interpolation: `channel_interpolate(...) + 1e-1 * alignment(..., decay_ratio=5)`.
+ALIGNMENT_WEIGHT = 1e-1
+ALIGNMENT_DECAY_RATIO = 5
+
+
+def _save_all(out_dir, stem, images):
+    if out_dir:
+        for i, img in enumerate(images):
+            _common.save_png(img, os.path.join(out_dir, f"{stem}_{i}.png"))
+
+
+# -- negative / positive -----------------------------------------------------------------
+
+def negative_positive(model, layer, unit, size=128, steps=512, transforms=None, optimizer=None,
+                      seed=None, use_fixed_seed=False, verbose=False, out_dir=None):
+    """The images that most decrease and most increase one channel: returns `(neg, pos)`.
+
+    Lucid's negative_neurons notebook: one batch of two, `param.image(128, batch=2)` and
+    `channel(layer, n, batch=1) - channel(layer, n, batch=0)`, i.e. batch 0 is optimised for
+    `-objectives.channel(...)` beside the positive in batch 1. Each image is [h, w, 3].
+    On a post-ReLU layer (VGG's `convX_Y/convX_Y`) the negative side can only push the unit
+    to zero, so the negative image is less structured than on Lucid's `*_pre_relu` layers.
+    """
+    from lucid_vgg.optvis import objectives, param
+
+    name = _common.layer_name(model, layer)
+    unit = _common.check_unit(model, name, unit)
+    obj = objectives.channel(name, unit, batch=1) - objectives.channel(name, unit, batch=0)
+    imgs = _common.render(model, obj, lambda: param.image(size, batch=2), steps,
+                          transforms=transforms, optimizer=optimizer, seed=seed,
+                          use_fixed_seed=use_fixed_seed, verbose=verbose)
+    neg, pos = imgs[0], imgs[1]
+    if out_dir:
+        stem = f"{_common.safe_name(name)}_{unit:04d}"
+        _common.save_png(neg, os.path.join(out_dir, f"{stem}_neg.png"))
+        _common.save_png(pos, os.path.join(out_dir, f"{stem}_pos.png"))
+    return neg, pos
+
+
+# -- diversity ---------------------------------------------------------------------------
+
+def diverse_images(model, layer, unit, n=4, weight=DIVERSITY_WEIGHT, diversity_layer=None,
+                   size=128, steps=512, transforms=None, optimizer=None, seed=None,
+                   use_fixed_seed=False, verbose=False, out_dir=None):
+    """`n` different images that all excite one channel: float32 [n, h, w, 3].
+
+    Lucid's neuron_diversity notebook: `param.image(128, batch=4)` and
+    `channel(layer, n) - 1e2 * diversity(layer)`.
+
+    Why `weight=1e2` (Lucid's value): `diversity(layer)` is the summed cosine similarity of the
+    batch elements' Gram matrices divided by the batch size, so it lies in [0, n - 1] whatever
+    the layer, while `channel` is a mean activation that grows to tens or hundreds on a trained
+    network. Scaled by 100 the similarity penalty is of the same order as the activation gain,
+    so the batch spreads out into different styles without giving up on the unit; much smaller
+    and the n images converge to near-copies, much larger and they turn into unrelated textures
+    (the similarity term wins). A network with smaller activations (e.g. a random-weight test
+    net) wants a smaller weight. The penalty is taken on `diversity_layer` (default: `layer`,
+    as in the notebook).
+    """
+    from lucid_vgg.optvis import objectives, param
+
+    name = _common.layer_name(model, layer)
+    unit = _common.check_unit(model, name, unit)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer >= 2 (diversity compares batch elements), got {n!r}.")
+    div_layer = _common.layer_name(model, diversity_layer) if diversity_layer else name
+    obj = objectives.channel(name, unit) - weight * objectives.diversity(div_layer)
+    imgs = _common.render(model, obj, lambda: param.image(size, batch=int(n)), steps,
+                          transforms=transforms, optimizer=optimizer, seed=seed,
+                          use_fixed_seed=use_fixed_seed, verbose=verbose)
+    _save_all(out_dir, f"{_common.safe_name(name)}_{unit:04d}_diverse", imgs)
+    return imgs
+
+
+# -- neuron interaction ------------------------------------------------------------------
+
+def interpolate_param_f(frames=6, size=128):
+    """Lucid's shared ("aligned") parameterisation for a batch of `frames` interpolation frames.
+
+    Each frame has its own FFT image, plus low-resolution tensors shared across frames: four
+    with one underlying frame (identical in every frame) and two with two underlying frames,
+    linearly interpolated along the batch by `lowres_tensor`, so neighbouring frames share
+    most of their coarse structure. Returns a function for render_vis's `param_f`.
+    """
+    from lucid_vgg.optvis import param
+    from lucid_vgg.optvis.param.color import to_valid_rgb
+
+    frames, size = int(frames), int(size)
+
+    def inner():
+        shape = (frames, size, size, 3)
+        unique = param.fft_image(shape)
+        shared = [param.lowres_tensor(shape, (b, max(1, size // f), max(1, size // f), 3))
+                  for b, f in ((1, 2), (1, 4), (1, 8), (2, 8), (1, 16), (2, 16))]
+        return to_valid_rgb(unique + sum(shared), decorrelate=True)
+
+    return inner
+
+
+def default_alignment_layers(model, layer1, layer2):
+    """Layers on which to align frames: the two conv layers just below the shallower target.
+
+    Lucid aligned on mixed3b and mixed4a for targets in mixed4a/mixed4b, i.e. slightly
+    earlier layers, where neighbouring frames should look alike without forcing the targets.
+    """
+    convs = _common.conv_layer_names(model)
+    idx = [convs.index(n) for n in (layer1, layer2) if n in convs]
+    if not idx:
+        return [layer1]
+    first = min(idx)
+    picked = convs[max(0, first - 2):first]
+    return picked or [convs[first]]
+
+
+def interpolate(model, neuron1, neuron2, frames=6, aligned=True, size=128, steps=512,
+                alignment_layers=None, alignment_weight=ALIGNMENT_WEIGHT,
+                decay_ratio=ALIGNMENT_DECAY_RATIO, transforms=None, optimizer=None, seed=None,
+                use_fixed_seed=False, verbose=False, out_dir=None):
+    """Frames interpolating from `neuron1 = (layer1, unit1)` to `neuron2`: [frames, h, w, 3].
+
+    The objective is Lucid's `channel_interpolate(layer1, unit1, layer2, unit2)` (frame i
+    weighs unit1 by 1 - i/(frames-1) and unit2 by i/(frames-1)).
+
+    `aligned=False` is the plain version: independent `param.image(size, batch=frames)`, so
+    each frame finds its own, unrelated, solution. `aligned=True` is Lucid's aligned
+    interpolation: the shared parameterisation of `interpolate_param_f` plus
+    `alignment_weight * alignment(layer, decay_ratio)` summed over `alignment_layers`
+    (default `default_alignment_layers`), which penalises differences between nearby frames'
+    activations, so the frames change smoothly.
+    """
+    from lucid_vgg.optvis import objectives, param
+
+    (l1, u1), (l2, u2) = neuron1, neuron2
+    l1, l2 = _common.layer_name(model, l1), _common.layer_name(model, l2)
+    u1, u2 = _common.check_unit(model, l1, u1), _common.check_unit(model, l2, u2)
+    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 2:
+        raise ValueError(f"frames must be an integer >= 2, got {frames!r}.")
+    frames = int(frames)
+    obj = objectives.channel_interpolate(l1, u1, l2, u2)
+    if aligned:
+        if alignment_layers is None:
+            alignment_layers = default_alignment_layers(model, l1, l2)
+        elif isinstance(alignment_layers, str):
+            alignment_layers = [alignment_layers]
+        align = [objectives.alignment(_common.layer_name(model, a), decay_ratio=decay_ratio)
+                 for a in alignment_layers]
+        if align and alignment_weight:
+            obj = obj + alignment_weight * objectives.Objective.sum(align)
+        param_f = interpolate_param_f(frames, size)
+    else:
+        def param_f():
+            return param.image(size, batch=frames)
+    imgs = _common.render(model, obj, param_f, steps, transforms=transforms, optimizer=optimizer,
+                          seed=seed, use_fixed_seed=use_fixed_seed, verbose=verbose)
+    stem = (f"{_common.safe_name(l1)}_{u1}_to_{_common.safe_name(l2)}_{u2}"
+            f"_{'aligned' if aligned else 'plain'}")
+    _save_all(out_dir, stem, imgs)
+    return imgs
+
+
+def frame_difference(frames):
+    """Mean absolute difference between consecutive frames (smaller = smoother)."""
+    frames = np.asarray(frames, np.float32)
+    return float(np.mean(np.abs(np.diff(frames, axis=0))))
