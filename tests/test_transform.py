@@ -94,7 +94,9 @@ def test_random_rotate_small_angle_keeps_centre_and_fills_zero():
 
 def test_normalize_gradient_identity_forward_unit_norm_backward():
     x = tf.constant(_img(3, 5, 4, 2))
-    weights = tf.constant(np.random.default_rng(1).normal(size=(3, 5, 4, 2)) * [[[[1.0]]], [[[50.0]]], [[[0.01]]]], tf.float32)
+    per_example = np.array([1.0, 50.0, 0.01]).reshape(3, 1, 1, 1)
+    weights = tf.constant(np.random.default_rng(1).normal(size=(3, 5, 4, 2)) * per_example,
+                          tf.float32)
     for scales, expected in [(None, [1, 1, 1]), ([1.0, 2.0, 0.5], [1, 2, 0.5])]:
         with tf.GradientTape() as tape:
             tape.watch(x)

@@ -19,16 +19,19 @@ _ANGLE_UNITS = ("degrees", "radians", "rads", "rad")
 
 
 def _as_image(t):
+    """The input as a tensor (float32 unless already a float tensor)."""
     return tf.convert_to_tensor(t, dtype_hint=tf.float32)
 
 
 def _nonnegative_int(value, name):
+    """``value`` as int if it is an integer >= 0, else a ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
     return int(value)
 
 
 def _positive_int(value, name):
+    """``value`` as int if it is an integer > 0, else a ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)

@@ -26,7 +26,9 @@ class VariableStore:
         return self
 
     def __exit__(self, *exc):
-        _ACTIVE_STORES.remove(self)
+        if not _ACTIVE_STORES or _ACTIVE_STORES[-1] is not self:
+            raise RuntimeError("VariableStore contexts must be exited in reverse order of entry")
+        _ACTIVE_STORES.pop()
         return False
 
     def project(self):
@@ -37,8 +39,9 @@ class VariableStore:
     def _next(self, initial_value, name, dtype, constraint):
         if self._index < len(self.variables):
             variable = self.variables[self._index]
-            shape = tuple(np.shape(initial_value))
-            if tuple(variable.shape) != shape:
+            # a callable initial value is not evaluated again, so there is nothing to compare
+            shape = None if callable(initial_value) else tuple(np.shape(initial_value))
+            if shape is not None and tuple(variable.shape) != shape:
                 raise ValueError(
                     f"make_variable: variable #{self._index} ({variable.name}) was created with "
                     f"shape {tuple(variable.shape)} but this call asks for shape {shape}; a "
