@@ -344,3 +344,18 @@ def test_unit_ball_params_record_projection_constraints():
 def test_bad_arguments_raise_clear_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---- property checks ----------------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from lucid_vgg.optvis.param.random import _rfft2d_freqs_tf  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(h=st.integers(1, 40), w=st.integers(1, 40))
+def test_dynamic_freqs_match_static_and_fft_image_shape(h, w):
+    np.testing.assert_allclose(_rfft2d_freqs_tf(tf.constant(h), tf.constant(w)).numpy(),
+                               param.rfft2d_freqs(h, w), atol=1e-6)
+    assert param.rand_fft_image([1, h, w, 2]).shape == (1, h, w, 2)
