@@ -9,15 +9,15 @@ import tensorflow as tf
 def thresholds_of(steps):
     """`steps` as render_vis thresholds: an int becomes `(steps,)`, a sequence stays (sorted)."""
     if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
-        if steps < 1:
-            raise ValueError(f"steps must be a positive integer, got {steps}.")
+        if steps < 0:
+            raise ValueError(f"steps must be a non-negative integer, got {steps}.")
         return (int(steps),)
     try:
         ts = tuple(int(s) for s in steps)
     except TypeError:
         raise ValueError(f"steps must be an int or a sequence of ints, got {steps!r}.") from None
-    if not ts or min(ts) < 1:
-        raise ValueError(f"steps must be positive, got {steps!r}.")
+    if not ts or min(ts) < 0:
+        raise ValueError(f"steps must be non-negative, got {steps!r}.")
     return tuple(sorted(ts))
 
 

@@ -78,8 +78,9 @@ def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, ba
     batch channels). With `out_dir`, each unit is saved as `<layer>_<unit:04d>.png` as soon as
     its batch finishes (atomic writes), plus a labelled `<layer>_grid.png`; units whose PNG
     already exists (at this size) are loaded instead of rendered, so an interrupted run resumes.
-    Loaded images come back quantised to 8 bits. `seed` seeds each batch with `seed + first unit`
-    so a resumed run renders what an uninterrupted run would have. `progress(done, total)` is
+    Loaded images come back quantised to 8 bits. `seed` seeds each batch with `seed + its first
+    unit` (reproducible for the same units and batch_size; a resumed run batches only the missing
+    units, so its images can differ from an uninterrupted run's). `progress(done, total)` is
     called after each batch. With `return_info=True` returns `(images, LayerRenderInfo)`.
     """
     name = _common.layer_name(model, layer)
