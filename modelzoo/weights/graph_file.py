@@ -47,8 +47,11 @@ def read_sidecar(path):
     return meta
 
 
-def parse_graph_def(data, path="<bytes>"):
-    """Parse serialized GraphDef bytes and check the result is a complete, self-consistent graph."""
+def parse_graph_def(data, path="<bytes>", verified=False):
+    """Parse serialized GraphDef bytes and check the result is a complete, self-consistent graph.
+
+    verified=True (bytes already matched a SHA-256 sidecar) skips the costlier re-size check.
+    """
     gd = tf.compat.v1.GraphDef()
     try:
         gd.ParseFromString(data)
@@ -58,7 +61,7 @@ def parse_graph_def(data, path="<bytes>"):
     if not gd.node:
         raise CorruptGraphError(f"{path} holds no graph nodes ({len(data)} bytes): it is empty or not "
                                 f"a frozen TF graph. {_fix_hint(path)}")
-    if gd.ByteSize() != len(data):
+    if not verified and gd.ByteSize() != len(data):
         raise CorruptGraphError(f"{path} is not a clean GraphDef: {len(data)} bytes on disk but only "
                                 f"{gd.ByteSize()} parse as graph fields. {_fix_hint(path)}")
     names = set()
@@ -93,7 +96,7 @@ def load_graph_def_file(path):
         if digest != meta["sha256"]:
             raise CorruptGraphError(f"{path} fails its SHA-256 check (got {digest[:12]}..., expected "
                                     f"{meta['sha256'][:12]}...): the file is corrupt. {_fix_hint(path)}")
-    return parse_graph_def(data, path)
+    return parse_graph_def(data, path, verified=meta is not None)
 
 
 def _umask():

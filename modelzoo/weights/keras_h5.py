@@ -81,7 +81,7 @@ def read_keras_h5(h5_path):
         if kernel.ndim != 4 or kernel.shape[:3] != (3, 3, cin) or bias.shape != kernel.shape[-1:]:
             raise WeightsSourceError(f"{path}: {keras_name} has kernel {kernel.shape}, bias {bias.shape}; "
                                      f"expected (3, 3, {cin}, C) HWIO, i.e. TF dim ordering.")
-        conv[name] = (kernel.astype(np.float32), bias.astype(np.float32))
+        conv[name] = (np.asarray(kernel, np.float32), np.asarray(bias, np.float32))
         cin = kernel.shape[-1]
     fc_names = ("fc6", "fc7", "fc8")
     present = [n for n in fc_names if n in weights]
@@ -94,7 +94,7 @@ def read_keras_h5(h5_path):
             w, b = weights[name][:2]
             if w.ndim != 2 or w.shape[0] != din or b.shape != w.shape[1:]:
                 raise WeightsSourceError(f"{path}: {name} weight {w.shape}, expected ({din}, N).")
-            fc[name] = (w.astype(np.float32), b.astype(np.float32))
+            fc[name] = (np.asarray(w, np.float32), np.asarray(b, np.float32))
             din = w.shape[1]
     return conv, fc
 
