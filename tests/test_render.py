@@ -317,3 +317,23 @@ def test_lucid_tutorial_cells_vgg16():
     for _ in range(31):
         last = vis.step()
     assert last > first + 1.0 and vis.trace_count == 1
+
+
+def test_fixed_seed_repeats_in_process_and_does_not_leak(tiny_model):
+    from tensorflow.python.eager import context
+    tf.random.set_seed(None)
+    state = np.random.get_state()[1].copy()
+    run = lambda: render.render_vis(tiny_model, f"{C21}:1", lambda: param.image(24),  # noqa: E731
+                                    thresholds=(3,), verbose=False, use_fixed_seed=True)[0]
+    np.testing.assert_array_equal(run(), run())
+    assert context.global_seed() is None
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+
+
+def test_make_vis_T_traces_immediately_so_errors_surface_there(tiny_model):
+    with pytest.raises(ValueError, match="out of range"):
+        render.make_vis_T(tiny_model, f"{C21}:99", small_param(), transforms=[])
+    vis = render.make_vis_T(tiny_model, f"{C21}:1", small_param(), transforms=[])
+    assert vis.trace_count == 1 and vis("global_step") == 0
+    vis.step()
+    assert vis.trace_count == 1

@@ -182,6 +182,10 @@ class Visualization:
         self.loss = None
         self._step = tf.function(self._step_fn, autograph=False)
         self._image = tf.function(self._image_fn, autograph=False)
+        # trace now, as Lucid built its graph in make_vis_T: errors (unknown layer, channel out of
+        # range, bad objective) surface here, and random op seeds are fixed at this point
+        self._step.get_concrete_function()
+        self._image.get_concrete_function()
 
     # traced bodies
     def _make_T(self):
@@ -370,9 +374,24 @@ def run_vis(vis, thresholds, verbose=True, progress=None, callback=None):
     return images
 
 
-def _set_fixed_seed():
-    tf.random.set_seed(0)
-    np.random.seed(0)
+class _FixedSeed:
+    """Seed TF's global seed and NumPy's global RNG with 0 while a render is built, then restore
+    them, so `use_fixed_seed` does not leak into the caller's later random numbers."""
+
+    def __enter__(self):
+        self.np_state = np.random.get_state()
+        try:
+            from tensorflow.python.eager import context  # pylint: disable=import-outside-toplevel
+            self.tf_seed = context.global_seed()
+        except (ImportError, AttributeError):
+            self.tf_seed = None
+        tf.random.set_seed(0)
+        np.random.seed(0)
+
+    def __exit__(self, *exc):
+        tf.random.set_seed(self.tf_seed)
+        np.random.set_state(self.np_state)
+        return False
 
 
 def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None,
@@ -401,7 +420,10 @@ def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None
     """
     thresholds = _check_thresholds(thresholds)
     if use_fixed_seed:
-        _set_fixed_seed()
-    vis = make_vis_T(model, objective_f, param_f, optimizer, transforms, relu_gradient_override,
-                     print_objectives=print_objectives, seed=0 if use_fixed_seed else None)
+        with _FixedSeed():  # make_vis_T traces the step, so every random op seed is set here
+            vis = make_vis_T(model, objective_f, param_f, optimizer, transforms,
+                             relu_gradient_override, print_objectives=print_objectives, seed=0)
+    else:
+        vis = make_vis_T(model, objective_f, param_f, optimizer, transforms,
+                         relu_gradient_override, print_objectives=print_objectives)
     return run_vis(vis, thresholds, verbose=verbose)
