@@ -13,6 +13,24 @@ step, traced once per render and called once per iteration:
 
 `make_vis_T` returns the `Visualization` that owns this step; it replaces Lucid's
 `T("vis_op").run()` / `T("input").eval()` session idiom (see `Visualization`).
+
+Porting from Lucid (session code -> TF2):
+
+    Lucid (TF1)                                     lucid_vgg
+    with tf.Graph().as_default(), tf.Session():     (nothing)
+      T = render.make_vis_T(model, obj, param_f)    vis = render.make_vis_T(model, obj, param_f)
+      tf.global_variables_initializer().run()       (nothing: variables exist already)
+      T("vis_op").run()                             vis("vis_op")()   or   vis.step()
+      loss_, _ = sess.run([T("loss"), T("vis_op")]) loss_ = vis.step()
+      T("input").eval()                             vis("input")      or   vis.image()
+      sess.run(T("mixed4a"))                        vis("conv4_1/conv4_1")  (current image, NumPy)
+    param_f that calls tf.Variable(...)             param.variables.make_variable(...)
+    optimizer=tf.train.AdamOptimizer(0.05)          optimizer=tf.keras.optimizers.Adam(0.05)
+
+Differences worth knowing: `print_objectives` are evaluated in the same step as the loss (on
+the same transformed image) rather than in a second session run; `transforms` may also be a
+tuple; the redirected ReLU gradient decides per batch entry (Lucid's intent; its TF2 `where`
+broadcast only worked for batch 1).
 """
 import logging
 import sys
