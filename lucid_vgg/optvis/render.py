@@ -30,7 +30,8 @@ Porting from Lucid (session code -> TF2):
 Differences worth knowing: `print_objectives` are evaluated in the same step as the loss (on
 the same transformed image) rather than in a second session run; `transforms` may also be a
 tuple; the redirected ReLU gradient decides per batch entry (Lucid's intent; its TF2 `where`
-broadcast only worked for batch 1).
+broadcast of the [batch] flags fails for batch > 1
+unless the batch size equals the channel count).
 """
 import logging
 import sys

@@ -11,7 +11,9 @@ overrides the ReLU (and ReLU6) gradient for the first 16 steps:
 
 Gradients here are those of the *loss* (minus the objective), so "pushing down" is a positive
 gradient. After step 16 (`global_step > 16`, Lucid's comparison) the plain ReLU gradient is
-returned. The step counter is a `tf.Variable` read inside the gradient function, so one traced
+returned. The per-entry choice reshapes the [batch] flags to [batch, 1, 1, 1]: Lucid's TF2 code
+broadcast them against the channel axis, which fails for batch > 1 (unless batch == channels).
+The step counter is a `tf.Variable` read inside the gradient function, so one traced
 step serves the whole render.
 
 Usage inside a traced function (`render.make_vis_T` does this):
