@@ -178,6 +178,16 @@ def _run_layers(args):
 register("render", "render a unit of VGG16_caffe to a PNG", _configure_render, _run_render)
 register("layers", "list VGG16_caffe's layers and their depths", _configure_layers, _run_layers)
 
+# Subcommands whose modules parse their own arguments: (module, function), called with the rest.
+DELEGATED = {
+    "render-layer": ("lucid_vgg.recipes", "main_render_layer",
+                     "render every unit of a layer to PNGs and a grid (resumable)"),
+    "convert-h5": ("modelzoo.weights.keras_h5", "main_convert_h5",
+                   "convert Keras' VGG16 ImageNet .h5 into VGG16_caffe's frozen graph"),
+}
+for _name, (_module, _func, _help) in DELEGATED.items():
+    register(_name, _help, lambda p: p.add_argument("args", nargs=argparse.REMAINDER), None)
+
 
 # -- entry point --------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
@@ -220,6 +230,13 @@ def _one_line(exc):
 def main(argv=None):
     """Run the CLI; returns the exit code."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATED:
+        import importlib
+
+        module, func, _ = DELEGATED[argv[0]]
+        _import_tensorflow_quietly()
+        return getattr(importlib.import_module(module), func)(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

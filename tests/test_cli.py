@@ -150,3 +150,13 @@ def test_render_real_vgg16(tmp_path):
     start, end = (float(line.rsplit(" ", 1)[1]) for line in lines[:2])
     assert end > 2 * start
     assert Image.open(tmp_path / "unit.png").size == (64, 64)
+
+
+def test_delegated_subcommands_are_wired(capsys, tmp_path):
+    from lucid_vgg import cli
+
+    assert cli.main(["convert-h5", str(tmp_path / "missing.h5")]) == 1
+    assert "No such Keras weights file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        cli.main(["render-layer", "--help"])
+    assert e.value.code == 0 and "LAYER" in capsys.readouterr().out.upper()
