@@ -351,12 +351,65 @@ def _show(vis_image):
         show(np.hstack(vis_image))
 
 
+class RenderNumericalError(FloatingPointError):
+    """A render produced a NaN or inf objective value or image; raised by `run_vis`.
+
+    Attributes: `step` (0-based step index where it showed), `value` (the bad loss, or None for
+    an image), `images` (the finite images of the thresholds reached before; nothing is lost).
+    """
+
+    def __init__(self, message, step=None, value=None, images=()):
+        super().__init__(message)
+        self.step, self.value, self.images = step, value, list(images)
+
+    @staticmethod
+    def _what(x):
+        x = np.asarray(x)
+        return "NaN" if np.isnan(x).any() else "infinite"
+
+    @classmethod
+    def for_loss(cls, vis, i, n_steps, loss, last_good, images):
+        name = getattr(vis.objective_f, "description", "") or getattr(vis.objective_f, "name", "")
+        head = (f"render stopped at step {i} of {n_steps}: the objective {name!r} is "
+                f"{cls._what(loss)} (value {_short(np.asarray(loss).tolist())})")
+        if last_good is None:
+            cause = ("on the starting image, before any update: the objective itself is not finite "
+                     "there. Likely cause: the objective divides by zero or takes the log/sqrt of "
+                     "zero or a negative number (e.g. a ratio of two objectives whose denominator "
+                     "is 0); check it with model.get_activations on a plain image.")
+        else:
+            cause = (f"after {i} finite steps (last value {float(np.sum(last_good)):.4g}): the "
+                     "optimisation diverged. Likely causes: a NaN/inf gradient (the objective "
+                     "divides by zero or takes sqrt/log near 0 for some images; add an epsilon), "
+                     "a learning rate too high (try optimizer=tf.keras.optimizers.Adam(0.01)), or "
+                     "a parameterisation that is not bounded (e.g. pixel_image without a sigmoid; "
+                     "use param.image or to_valid_rgb).")
+        return cls(f"{head} {cause} Images reached before are in this error's .images.",
+                   step=i, value=loss, images=images)
+
+    @classmethod
+    def for_image(cls, vis, i, n_steps, image, images):
+        return cls(f"render stopped at step {i} of {n_steps}: the image is {cls._what(image)} "
+                   "although the objective was finite. Likely cause: the parameterisation "
+                   "(param_f) overflows or is not bounded, or a constraint/projection produced "
+                   "NaN; build images with param.image / to_valid_rgb (a sigmoid keeps them in "
+                   "[0, 1]). Images reached before are in this error's .images.",
+                   step=i, images=images)
+
+
 def run_vis(vis, thresholds, verbose=True, progress=None, callback=None):
     """Run `vis` for max(thresholds)+1 steps; return the images at each threshold (Lucid's loop).
 
     The image for threshold t is taken after step t (i.e. after t+1 updates), as in Lucid.
     `progress`: a stream for a progress bar (default: stderr when verbose and it is a terminal).
     `callback(i, loss, vis)` runs after each step. Ctrl-C returns the images reached so far.
+
+    A NaN/inf objective value (checked every step: the loss is fetched anyway) or image (checked
+    at each threshold, where it is fetched anyway) raises `RenderNumericalError` naming the step
+    and the likely cause; its `.images` holds the images reached before. NaN/inf gradients are
+    not checked separately (that would cost a reduction per variable per step): the optimizer
+    writes them into the variables, so the image and hence the loss of the very next step are
+    NaN/inf and the error names the step where they first showed (see RenderNumericalError).
     """
     thresholds = _check_thresholds(thresholds)
     wanted = set(thresholds)
@@ -366,15 +419,21 @@ def run_vis(vis, thresholds, verbose=True, progress=None, callback=None):
     bar = _ProgressBar(n_steps, progress) if progress else None
     images = []
     i = -1
+    last_good = None
     try:
         for i in range(n_steps):
             loss = vis.step()
+            if not np.all(np.isfinite(loss)):  # the loss is fetched anyway: a free check
+                raise RenderNumericalError.for_loss(vis, i, n_steps, loss, last_good, images)
+            last_good = loss
             if bar:
                 bar.update(i + 1, float(np.sum(loss)))
             if callback is not None:
                 callback(i, loss, vis)
             if i in wanted:
                 image = vis.image()
+                if not np.all(np.isfinite(image)):
+                    raise RenderNumericalError.for_image(vis, i, n_steps, image, images)
                 images.append(image)
                 if verbose:
                     if bar:
