@@ -227,23 +227,65 @@ def _one_line(exc):
     return f"{type(exc).__name__}: {text}" if not isinstance(exc, UsageError) else text
 
 
+class _sigterm_as_interrupt:  # pylint: disable=invalid-name
+    """While active (main thread only), SIGTERM raises KeyboardInterrupt like Ctrl-C, so a killed
+    render saves the image it reached and a render-layer job keeps its finished units."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.saved = None
+        if threading.current_thread() is threading.main_thread():
+            def interrupt(signum, frame):
+                raise KeyboardInterrupt(f"signal {signum}")
+            self.saved = signal.signal(signal.SIGTERM, interrupt)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.saved is not None:
+            signal.signal(signal.SIGTERM, self.saved)
+        return False
+
+
+def _run_delegated(name, rest, debug):
+    """Run a delegated subcommand with the same exit codes and one-line errors as the others."""
+    import importlib
+
+    module, func, _ = DELEGATED[name]
+    _import_tensorflow_quietly()
+    if debug and name == "render-layer":
+        rest = rest + ["--debug"]
+    try:
+        with _sigterm_as_interrupt():
+            return getattr(importlib.import_module(module), func)(rest)
+    except KeyboardInterrupt:
+        print(f"lucid-vgg {name}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001  -- an error the subcommand did not report itself
+        if debug:
+            raise
+        print(f"lucid-vgg {name}: error: {_one_line(e)}", file=sys.stderr)
+        return 1
+
+
 def main(argv=None):
     """Run the CLI; returns the exit code."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in DELEGATED:
-        import importlib
-
-        module, func, _ = DELEGATED[argv[0]]
-        _import_tensorflow_quietly()
-        return getattr(importlib.import_module(module), func)(argv[1:])
+    debug = argv[:1] == ["--debug"]
+    if argv[debug:debug + 1] and argv[debug] in DELEGATED:
+        return _run_delegated(argv[debug], argv[debug + 1:], debug)
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         if not args.debug:
             _import_tensorflow_quietly()
-        return args._run(args)  # pylint: disable=protected-access
+        with _sigterm_as_interrupt():
+            return args._run(args)  # pylint: disable=protected-access
     except UsageError as e:
         if args.debug:
             raise

@@ -80,3 +80,200 @@ def test_finite_render_is_unaffected(tiny_model):
     imgs = render.render_vis(tiny_model, f"{C21}:1", lambda: param.image(16), transforms=[],
                              thresholds=(2,), verbose=False)
     assert np.all(np.isfinite(imgs[0]))
+
+
+# -- 2. interrupted work ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_pb(tiny_model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("pb") / "tiny.pb"
+    path.write_bytes(tiny_model.graph_def.SerializeToString())
+    return str(path)
+
+
+def _wait_for(proc, stream_lines, needle, timeout=90):
+    """Block until `needle` appears in the collected output of `proc` (read by a thread)."""
+    t0 = time.monotonic()
+    while not any(needle in line for line in stream_lines):
+        assert proc.poll() is None, f"process ended early: {''.join(stream_lines)}"
+        assert time.monotonic() - t0 < timeout, "timed out waiting for " + needle
+        time.sleep(0.05)
+
+
+def _reader(stream, sink):
+    import threading
+
+    def run():
+        for chunk in iter(lambda: stream.read(64), ""):
+            sink.append(chunk)
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return th
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_cli_render_interrupted_by_signal_saves_partial_png(sig, tiny_pb, tmp_path):
+    out = tmp_path / "unit.png"
+    proc = subprocess.Popen([sys.executable, "-m", "lucid_vgg", "render", "conv2_1/conv2_1:1",
+                             "--size", "24", "--steps", "100000", "--model-pb", tiny_pb, "-o", str(out)],
+                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    err = []
+    th = _reader(proc.stderr, err)
+    _wait_for(proc, err, "ms/step")  # the progress bar: steps are running
+    proc.send_signal(sig)
+    stdout, _ = proc.communicate(timeout=60)
+    th.join(5)
+    assert proc.returncode == 130, "".join(err)
+    assert "interrupted; partial image" in stdout and "Traceback" not in "".join(err)
+    from PIL import Image
+    with Image.open(out) as im:
+        im.load()
+        assert im.size == (24, 24)
+    assert [p.name for p in tmp_path.iterdir()] == ["unit.png"]  # no temp file left behind
+
+
+def _interrupt_on_call(monkeypatch, n):
+    real_step = render.Visualization.step
+    calls = []
+
+    def step(self):
+        calls.append(1)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real_step(self)
+    monkeypatch.setattr(render.Visualization, "step", step)
+
+
+def test_render_layer_interrupted_keeps_finished_units_and_resumes(tiny_model, tmp_path, monkeypatch):
+    from lucid_vgg.recipes import layer_renders
+    from lucid_vgg.misc import io as mio
+
+    out = tmp_path / "units"
+    _interrupt_on_call(monkeypatch, 6)  # steps=3 -> 4 steps per batch: dies inside batch 2
+    with pytest.raises(KeyboardInterrupt):
+        layer_renders.render_layer(tiny_model, C21, out_dir=str(out), units=range(6), size=16,
+                                   steps=3, batch_size=2, transforms=[])
+    assert sorted(os.listdir(out)) == ["conv2_1_0000.png", "conv2_1_0001.png"]  # complete, no temp
+    for name in os.listdir(out):
+        assert np.asarray(mio.load(str(out / name))).shape[:2] == (16, 16)
+    monkeypatch.undo()
+    _, info = layer_renders.render_layer(tiny_model, C21, out_dir=str(out), units=range(6), size=16,
+                                         steps=3, batch_size=2, transforms=[], return_info=True)
+    assert info.loaded == [0, 1] and info.rendered == [2, 3, 4, 5]
+
+
+def test_render_layer_cli_interrupt_exits_130_with_resume_hint(tiny_model, tmp_path, monkeypatch, capsys):
+    from lucid_vgg.recipes import main_render_layer
+
+    _interrupt_on_call(monkeypatch, 6)
+    code = main_render_layer([C21, str(tmp_path), "--units", "0-3", "--size", "16", "--steps", "3",
+                              "--batch-size", "2"], model=tiny_model)
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted; 2 units are saved" in err and "rerun the same command" in err
+    assert len([p for p in os.listdir(tmp_path) if p.endswith(".png")]) == 2
+
+
+WRITER = textwrap.dedent("""
+    import os, sys
+    import numpy as np
+    import tensorflow as tf
+    from lucid_vgg.misc import io as mio
+    from modelzoo.weights.graph_file import save_graph_def_file
+    target, ready = sys.argv[1], sys.argv[2]
+    rng = np.random.default_rng(int(sys.argv[3]))
+    i = 0
+    while True:
+        i += 1
+        img = rng.integers(0, 256, (768, 768, 3), dtype=np.uint8)
+        img[0, 0] = i % 256
+        mio.save(img, os.path.join(target, "big.png"))
+        mio.save(np.full((1 << 21,), i, np.float32), os.path.join(target, "big.npy"))
+        g = tf.Graph()
+        with g.as_default():
+            tf.constant(np.full((1 << 20,), i, np.float32), name="weights")
+        save_graph_def_file(g.as_graph_def(), os.path.join(target, "big.pb"), {"i": i})
+        if i == 2:
+            open(ready, "w").close()
+""")
+
+
+def test_killed_writer_never_leaves_a_partial_target(tmp_path):
+    """SIGKILL a process saving a large PNG, .npy and graph (+ sidecar) in a loop, at random
+    times; every target present must load completely (a graph may only fail its sidecar check,
+    which the cache treats as 'rebuild', never as a usable graph)."""
+    from PIL import Image
+
+    from modelzoo.weights import cache
+    from modelzoo.weights.graph_file import CorruptGraphError, load_graph_def_file, parse_graph_def
+
+    seed = random.randrange(1 << 30)
+    rnd = random.Random(seed)
+    target = tmp_path / "target"
+    target.mkdir()
+    for round_ in range(3):
+        ready = tmp_path / f"ready{round_}"
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target), str(ready), str(round_)],
+                                env=ENV, stderr=subprocess.PIPE, text=True)
+        t0 = time.monotonic()
+        while not ready.exists():
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() - t0 < 90
+            time.sleep(0.02)
+        time.sleep(rnd.uniform(0.0, 1.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        proc.stderr.close()
+        ctx = f"(seed {seed}, round {round_})"
+        with Image.open(target / "big.png") as im:
+            im.load()
+            assert im.size == (768, 768), ctx
+        arr = np.load(target / "big.npy")
+        assert arr.shape == (1 << 21,) and np.all(arr == arr[0]), ctx
+        try:
+            gd = load_graph_def_file(str(target / "big.pb"))
+        except CorruptGraphError as e:  # killed between sidecar and graph: detected, never used
+            assert "sidecar records" in str(e) or "SHA-256" in str(e), ctx
+            gd = parse_graph_def((target / "big.pb").read_bytes(), "big.pb")  # the graph is whole
+            with pytest.warns(UserWarning, match="rebuilt"):
+                assert cache.load_cached(str(target / "big.pb")) is None
+        assert [n.name for n in gd.node] == ["weights"], ctx
+        visible = sorted(p for p in os.listdir(target) if not p.startswith("."))
+        assert set(visible) <= {"big.png", "big.npy", "big.pb", "big.pb.json"}, ctx
+        # only hidden temp files (".big.png.XXXX.tmp") may survive a SIGKILL, never at a target path
+        assert all(p.endswith(".tmp") for p in os.listdir(target) if p.startswith(".")), ctx
+
+
+KILLED_BUILDER = textwrap.dedent("""
+    import os, sys, time
+    sys.path.insert(0, {tests!r})
+    from modelzoo.weights.vgg16 import vgg16_graph_def
+    def stuck_builder():
+        open({ready!r}, "w").close()
+        time.sleep(600)
+    vgg16_graph_def(builders=[("stuck", stuck_builder, "")], url=None)
+""")
+
+
+def test_cache_builder_killed_while_holding_the_lock(tmp_path, monkeypatch):
+    """A builder SIGKILLed mid-build leaves no cache file, and the lock dies with it: the next
+    process builds normally instead of hanging or loading a partial graph."""
+    from test_weights_cache import CountingBuilder
+    from modelzoo.weights.vgg16 import vgg16_graph_def
+
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("LUCID_VGG_CACHE", str(cache_dir))
+    monkeypatch.delenv("LUCID_VGG_VGG16_PB", raising=False)
+    ready = tmp_path / "ready"
+    env = dict(ENV, LUCID_VGG_CACHE=str(cache_dir))
+    env.pop("LUCID_VGG_VGG16_PB", None)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILDER.format(tests=HERE, ready=str(ready))],
+                            env=env)
+    t0 = time.monotonic()
+    while not ready.exists():
+        assert proc.poll() is None and time.monotonic() - t0 < 90
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    assert sorted(os.listdir(cache_dir)) == ["VGG16_caffe.pb.lock"]
+    b = CountingBuilder()
+    gd = vgg16_graph_def(builders=b.as_sources(), url=None)  # would block forever on a stale lock
+    assert b.calls == 1 and len(gd.node) > 0
