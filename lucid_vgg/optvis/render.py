@@ -33,9 +33,11 @@ tuple; the redirected ReLU gradient decides per batch entry (Lucid's intent; its
 broadcast of the [batch] flags fails for batch > 1
 unless the batch size equals the channel count).
 """
+import copy
 import logging
 import sys
 import time
+import weakref
 
 import numpy as np
 import tensorflow as tf
@@ -154,11 +156,135 @@ def import_model(model, t_image, t_image_raw=None, scope="import"):
         if layer == "labels":
             return model.labels
         t = T_model(layer)
+        if t.dtype == tf.bfloat16:  # precision="bfloat16": objectives see float32
+            t = tf.cast(t, tf.float32)
         if batch is not None and t.shape.rank and t.shape[0] is None:
             t.set_shape([batch] + [None] * (t.shape.rank - 1))
         return t
 
     return T
+
+
+# -- fast path: the graph actually run (pruned to the objective's layers, bfloat16) -------
+PRECISIONS = ("float32", "bfloat16", "auto")
+
+
+def _cpu_has_amx():
+    """True if the CPU advertises AMX-BF16 tiles (Linux /proc/cpuinfo flags)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return "amx_bf16" in f.read()
+    except OSError:
+        return False
+
+
+def resolve_precision(precision):
+    """"float32" | "bfloat16" | "auto" (None = "float32") -> "float32" or "bfloat16".
+
+    "auto" picks bfloat16 only on CPUs with AMX: with AVX512_BF16 alone, TensorFlow's oneDNN
+    bfloat16 convolution measured slower than float32 (BENCHMARKS.md), so auto -> float32 there.
+    """
+    if precision is None:
+        precision = "float32"
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == "auto":
+        return "bfloat16" if _cpu_has_amx() else "float32"
+    return precision
+
+
+def needed_nodes(model, objective_fs, image_shape):
+    """Names of the model's graph nodes the objectives read, found by a dry trace.
+
+    The objectives are evaluated once on the model imported (under the scope "dry") into a
+    throwaway graph fed by a placeholder; every imported op they depend on is returned (without
+    the scope). None when it cannot be decided (a model whose import_graph returns nothing, or an
+    objective that fails on the placeholder): the caller then keeps the whole graph.
+    """
+    graph = tf.Graph()
+    try:
+        with graph.as_default():
+            raw = tf.compat.v1.placeholder(tf.float32, image_shape, name="dry_input_raw")
+            x = tf.compat.v1.placeholder(tf.float32, [image_shape[0], None, None, 3],
+                                         name="dry_input")
+            T = import_model(model, x, raw, scope="dry")
+            outputs = [tf.convert_to_tensor(f(T)) for f in objective_fs]
+    except Exception as e:  # pylint: disable=broad-except
+        log.debug("dry trace failed (%s); running the whole graph", e)
+        return None
+    prefix = "dry/"
+    seen, stack, found = set(), [t.op for t in outputs], set()
+    while stack:
+        op = stack.pop()
+        if op.name in seen:
+            continue
+        seen.add(op.name)
+        if op.name.startswith(prefix):
+            found.add(op.name[len(prefix):])
+        stack.extend(i.op for i in op.inputs)
+        stack.extend(op.control_inputs)
+    return sorted(found) or None
+
+
+def to_bfloat16_graph_def(graph_def, input_name="input"):
+    """A copy of `graph_def` computing in bfloat16: float32 constants and dtype attributes become
+    bfloat16; the input placeholder stays float32 and is cast once (node `<input>/to_bfloat16`)."""
+    from tensorflow.core.framework import graph_pb2, types_pb2  # pylint: disable=import-outside-toplevel
+    f32, bf16 = types_pb2.DT_FLOAT, types_pb2.DT_BFLOAT16
+    cast_name = input_name + "/to_bfloat16"
+    out = graph_pb2.GraphDef()
+    out.versions.CopyFrom(graph_def.versions)
+    out.library.CopyFrom(graph_def.library)
+    for node in graph_def.node:
+        n = out.node.add()
+        n.CopyFrom(node)
+        if node.name == input_name:
+            continue
+        for i, inp in enumerate(n.input):
+            if inp in (input_name, input_name + ":0"):
+                n.input[i] = cast_name
+        if n.op == "Const" and n.attr["dtype"].type == f32:
+            arr = tf.make_ndarray(n.attr["value"].tensor)
+            n.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(arr, dtype=tf.bfloat16))
+        for attr in n.attr.values():
+            if attr.type == f32:
+                attr.type = bf16
+            if attr.list.type:
+                attr.list.type[:] = [bf16 if t == f32 else t for t in attr.list.type]
+    cast = out.node.add()
+    cast.name, cast.op = cast_name, "Cast"
+    cast.input.append(input_name)
+    cast.attr["SrcT"].type, cast.attr["DstT"].type = f32, bf16
+    cast.attr["Truncate"].b = False
+    return out
+
+
+_FAST_GRAPHS = weakref.WeakKeyDictionary()  # model -> {(nodes, precision): GraphDef}
+
+
+def fast_graph_def(model, nodes=None, precision="float32"):
+    """The model's GraphDef cut to `nodes` and their inputs (all of it for None), converted to
+    bfloat16 if asked; cached per model, set of nodes and precision."""
+    key = (tuple(nodes) if nodes else None, precision)
+    cache = _FAST_GRAPHS.setdefault(model, {})
+    if key not in cache:
+        gd = model.graph_def
+        if nodes:
+            gd = tf.compat.v1.graph_util.extract_sub_graph(gd, list(nodes))
+        if precision == "bfloat16":
+            gd = to_bfloat16_graph_def(gd, model.input_name)
+        cache[key] = gd
+    return cache[key]
+
+
+def model_running(model, graph_def):
+    """A shallow copy of `model` whose import_graph imports `graph_def` instead of its own."""
+    if graph_def is model.graph_def:
+        return model
+    proxy = copy.copy(model)
+    proxy.__dict__.pop("_activation_fns", None)
+    proxy._graph_def = graph_def  # pylint: disable=protected-access
+    return proxy
 
 
 # -- the visualisation --------------------------------------------------------------------
@@ -175,10 +301,19 @@ class Visualization:
     `vis(name)` also gives "loss" (objective value at the last step), "global_step",
     "optimizer", "objective_f", "variables", and for any layer name its activations (NumPy)
     for the current, untransformed image. `trace_count` counts traces of the step (1 per render).
+
+    Speed options: `precision` ("float32", "bfloat16" or "auto"; see `resolve_precision`) runs
+    the network in bfloat16 while parameters, the objective value and images stay float32;
+    `prune` (default True) imports only the part of the graph the objectives read, found by a
+    dry trace (`needed_nodes`), which cuts the trace/compile time. `self.run_model` is the
+    model actually imported in the step. (No XLA option: the standard transforms' rotation,
+    ImageProjectiveTransformV3, has no XLA CPU kernel, and XLA's CPU convolution measured no
+    faster than oneDNN's; see BENCHMARKS.md.)
     """
 
     def __init__(self, model, objective_f, param_f=None, optimizer=None, transforms=None,
-                 relu_gradient_override=False, print_objectives=None, seed=None):
+                 relu_gradient_override=False, print_objectives=None, seed=None,
+                 precision="float32", prune=True):
         self.model = model
         self.objective_f = objectives.as_objective(objective_f)
         self.print_objectives = [objectives.as_objective(o) for o in (print_objectives or [])]
@@ -189,6 +324,8 @@ class Visualization:
         with self.store:  # eager pass: creates the variables, checks the image
             probe = make_t_image(param_f)
         self.image_shape = tuple(probe.shape)
+        self.precision = resolve_precision(precision)
+        self.run_model = self._choose_graph(prune)
         self.variables = [v for v in self.store.variables if v.trainable]
         if not self.variables:
             raise ValueError("param_f created no trainable variables: build it from the param "
@@ -206,14 +343,27 @@ class Visualization:
         self._step.get_concrete_function()
         self._image.get_concrete_function()
 
+    def _choose_graph(self, prune):
+        if not prune and self.precision == "float32":
+            return self.model
+        if getattr(self.model, "_graph_def", None) is None and not hasattr(self.model, "load_graph_def"):
+            return self.model
+        nodes = None
+        if prune:
+            nodes = needed_nodes(self.model, [self.objective_f] + self.print_objectives,
+                                 self.image_shape)
+        if nodes is None and self.precision == "float32":
+            return self.model
+        return model_running(self.model, fast_graph_def(self.model, nodes, self.precision))
+
     # traced bodies
     def _make_T(self):
         with self.store:
             t_image = make_t_image(self.param_f)
         if self.relu_gradient_override:
             with redirected_relu_override(self.global_step):
-                return import_model(self.model, self.transform_f(t_image), t_image)
-        return import_model(self.model, self.transform_f(t_image), t_image)
+                return import_model(self.run_model, self.transform_f(t_image), t_image)
+        return import_model(self.run_model, self.transform_f(t_image), t_image)
 
     def _step_fn(self):
         self.trace_count += 1
@@ -272,10 +422,12 @@ class Visualization:
 
 
 def make_vis_T(model, objective_f, param_f=None, optimizer=None, transforms=None,
-               relu_gradient_override=False, *, print_objectives=None, seed=None):
+               relu_gradient_override=False, *, print_objectives=None, seed=None,
+               precision="float32", prune=True):
     """Build the render step without running it: returns a `Visualization` (see its docs)."""
     return Visualization(model, objective_f, param_f, optimizer, transforms,
-                         relu_gradient_override, print_objectives, seed)
+                         relu_gradient_override, print_objectives, seed,
+                         precision=precision, prune=prune)
 
 
 def make_print_objective_func(print_objectives, T):
@@ -474,7 +626,8 @@ class _FixedSeed:
 
 def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None,
                thresholds=(512,), print_objectives=None, verbose=True,
-               relu_gradient_override=True, use_fixed_seed=False):
+               relu_gradient_override=True, use_fixed_seed=False, *, precision="float32",
+               prune=True):
     """Optimise `param_f` to maximise `objective_f` on `model`; images at each threshold.
 
     Args:
@@ -492,6 +645,10 @@ def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None
       relu_gradient_override: use the redirected ReLU gradient for the first 16 steps.
       use_fixed_seed: seed everything (variable init, random transforms) for a bit-identical
         result on a rerun in a fresh process.
+      precision: "float32" (default), "bfloat16" (the network runs in bfloat16; parameters,
+        objective values and images stay float32) or "auto" (bfloat16 only on CPUs with AMX,
+        where it pays; float32 elsewhere). See BENCHMARKS.md for the measurements.
+      prune: import only the layers the objectives need (same results; faster first step).
 
     Returns:
       list with one float32 array [batch, h, w, 3] in [0, 1] per threshold reached.
@@ -500,8 +657,10 @@ def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None
     if use_fixed_seed:
         with _FixedSeed():  # make_vis_T traces the step, so every random op seed is set here
             vis = make_vis_T(model, objective_f, param_f, optimizer, transforms,
-                             relu_gradient_override, print_objectives=print_objectives, seed=0)
+                             relu_gradient_override, print_objectives=print_objectives, seed=0,
+                             precision=precision, prune=prune)
     else:
         vis = make_vis_T(model, objective_f, param_f, optimizer, transforms,
-                         relu_gradient_override, print_objectives=print_objectives)
+                         relu_gradient_override, print_objectives=print_objectives,
+                         precision=precision, prune=prune)
     return run_vis(vis, thresholds, verbose=verbose)
