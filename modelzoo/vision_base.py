@@ -155,6 +155,10 @@ class Model:
         raise KeyError(self._unknown_layer_message(name))
 
     def _unknown_layer_message(self, name):
+        if self._graph_def is not None:
+            problem = self._output_index_problem(name)
+            if problem:
+                return problem
         names = self.layer_names
         close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
@@ -239,13 +243,42 @@ class Model:
         return cache[layer_names]
 
     def _check_layer_available(self, name):
-        """Raise a clear KeyError for names this model does not have."""
+        """Raise a clear KeyError for names this model does not have (or bad ':N' suffixes)."""
+        if not isinstance(name, str):
+            raise TypeError(f"layer names must be strings, got {type(name).__name__} {name!r}")
         base = name.split(":")[0]
+        problem = self._output_index_problem(name)
+        if problem:
+            raise KeyError(problem)
         if base in self.layer_names:
             return
         if any(node.name == base for node in self.graph_def.node):
             return
         raise KeyError(self._unknown_layer_message(name))
+
+    def _output_index_problem(self, name):
+        """A message if `name` is 'layer:N' with an output index the layer's op does not have."""
+        base, sep, index = str(name).partition(":")
+        if not sep:
+            return None
+        node = next((n for n in self.graph_def.node if n.name == base), None)
+        if node is None:
+            return None
+        n_out = 1
+        try:
+            from tensorflow.python.framework import op_def_registry  # pylint: disable=import-outside-toplevel
+            op_def = op_def_registry.get(node.op)
+            if op_def is not None and not any(a.number_attr or a.type_list_attr for a in op_def.output_arg):
+                n_out = len(op_def.output_arg)
+        except ImportError:  # pragma: no cover
+            pass
+        if index.isdigit() and int(index) < n_out:
+            return None
+        return (f"{name!r}: ':{index}' selects output {index} of the op {base!r}, which has "
+                f"{n_out} output(s) (use {base!r} or '{base}:0'). A ':N' suffix is a tensor output, "
+                f"not a channel: for channel {index} use objectives.channel({base!r}, {index}) or "
+                f"the string '{base}:{index}' as an objective, or acts[..., {index}] of "
+                "get_activations.")
 
     def get_activations_iter(self, images, layers, batch_size=32):
         """Yield activations batch by batch: one array (str `layers`) or dict per batch."""

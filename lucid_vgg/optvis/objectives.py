@@ -154,6 +154,11 @@ def _T_handle_batch(T, batch=None):
     def T2(name):
         t = T(name)
         if isinstance(batch, (int, np.integer)) and isinstance(t, (tf.Tensor, tf.Variable)):
+            n = t.shape[0] if t.shape.rank else None
+            if n is not None and not 0 <= batch < n:
+                raise ValueError(f"batch={batch} is out of range for {name!r}, which has a batch of "
+                                 f"{n} (valid: 0..{n - 1}); render with param.image(..., batch={batch + 1}) "
+                                 "or more")
             return t[batch:batch + 1]
         return t
     return T2
@@ -382,6 +387,9 @@ def blur_input_each_step():
 def blur_alpha_each_step():
     """`blur_input_each_step` for the alpha channel (channel 3) of an RGBA input."""
     def inner(T):
+        if T("input").shape[-1] is not None and T("input").shape[-1] < 4:
+            raise ValueError("blur_alpha_each_step needs an RGBA image with an alpha channel, e.g. "
+                             f"param.image(size, alpha=True); the image has shape {T('input').shape}")
         t_input = T("input")[..., 3:4]
         t_input_blurred = tf.stop_gradient(_tf_blur(t_input))
         return 0.5 * tf.reduce_sum((t_input - t_input_blurred) ** 2)
@@ -423,6 +431,10 @@ def penalize_boundary_complexity(shp, w=20, mask=None, C=0.5):
             mask_[:, w:-w, w:-w] = 0
         else:
             mask_ = np.asarray(mask, np.float32)
+        if not arr.shape.is_compatible_with(mask_.shape):
+            raise ValueError(f"penalize_boundary_complexity: shp/mask shape {mask_.shape} does not "
+                             f"match the image shape {arr.shape}; pass shp=the image's "
+                             "[batch, h, w, channels]")
         blur = _tf_blur(arr, w=5)
         diffs = (blur - arr) ** 2
         diffs += 0.8 * (arr - C) ** 2
@@ -472,8 +484,16 @@ def diversity(layer):
 @wrap_objective()
 def input_diff(orig_img):
     """Root-mean-square difference between the image and `orig_img` (a penalty, usually)."""
+    orig = np.asarray(orig_img, np.float32)
+
     def inner(T):
-        diff = T("input") - orig_img
+        t_input = T("input")
+        try:
+            np.broadcast_shapes(tuple(1 if s is None else s for s in t_input.shape), orig.shape)
+        except ValueError:
+            raise ValueError(f"input_diff: orig_img has shape {orig.shape}, which does not match "
+                             f"the image shape {t_input.shape}; resize it to the rendered size") from None
+        diff = t_input - orig
         return tf.sqrt(tf.reduce_mean(diff ** 2))
     return inner
 

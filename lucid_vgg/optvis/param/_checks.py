@@ -41,6 +41,21 @@ def shape4(shape, name="shape"):
     return tuple(positive_int(d, f"{name}[{i}]") for i, d in enumerate(dims))
 
 
+MAX_IMAGE_VALUES = 2 ** 28  # 1 GiB of float32 per parameterisation (e.g. 4 x 4096 x 4096 x 3)
+
+
+def image_size(shape, name="shape"):
+    """Refuse parameterisations too large to build (they would exhaust memory, not fail cleanly)."""
+    n = 1
+    for d in shape:
+        n *= int(d)
+    if n > MAX_IMAGE_VALUES:
+        raise ValueError(f"{name} {tuple(shape)} holds {n:,} values ({n * 4 / 2**30:.1f} GiB as float32), "
+                         f"more than the limit of {MAX_IMAGE_VALUES:,}: render smaller images or "
+                         "fewer at a time (feature visualisations are usually 128-512 px)")
+    return shape
+
+
 def shape_any(shape, name="shape"):
     """Return a tuple of positive ints (any rank >= 1), else raise."""
     try:

@@ -31,6 +31,8 @@ def _rfft2d_freqs_tf(h, w):
 
 def rand_fft_image(shape, sd=None, decay_power=1, seed=None):
     """Random image with ``fft_image``'s spectrum scaling; ``shape`` may hold dynamic dims."""
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 4:
+        raise ValueError(f"shape must have 4 entries [batch, height, width, channels], got {shape!r}")
     b, h, w, ch = (shape[i] for i in range(4))
     sd = 0.01 if sd is None else sd
     h = tf.cast(h, tf.int32)

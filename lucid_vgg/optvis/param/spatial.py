@@ -11,7 +11,7 @@ from lucid_vgg.optvis.param.variables import make_variable, rng
 
 def pixel_image(shape, sd=None, init_val=None):
     """One variable per pixel, ``shape`` = [batch, h, w, ch]; normal(0, sd=0.01) or ``init_val``."""
-    shape = _checks.shape4(shape)
+    shape = _checks.image_size(_checks.shape4(shape))
     if sd is not None and init_val is not None:
         warnings.warn("pixel_image got both init_val and sd; sd is ignored in favour of init_val.")
     if init_val is None:
@@ -46,7 +46,7 @@ def fft_image(shape, sd=None, decay_power=1):
     The spectrum is scaled to be roughly unitary (``sqrt(h*w)``), inverted with irfft2d,
     cropped for odd sizes and divided by 4, exactly as in Lucid.
     """
-    batch, h, w, ch = _checks.shape4(shape)
+    batch, h, w, ch = _checks.image_size(_checks.shape4(shape))
     sd = _checks.positive_number(sd, "sd", allow_none=True) or 0.01
     scale = spectrum_scale(h, w, decay_power).astype(np.float32)
     init_val = rng().normal(size=(2, batch, ch) + scale.shape, scale=sd).astype(np.float32)
