@@ -261,7 +261,7 @@ def test_seeded_store_is_bit_identical_in_process_and_in_fresh_process():
     import hashlib
     here = hashlib.sha256(b"".join(x.tobytes() for x in a[:3])).hexdigest()
     out = subprocess.run([sys.executable, "-c", SEEDED_SNIPPET], capture_output=True, text=True,
-                         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"}, timeout=120)
+                         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"}, timeout=600)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == here
 

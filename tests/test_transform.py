@@ -149,7 +149,7 @@ def test_seeded_transforms_reproducible_in_fresh_processes():
     def run():
         out = subprocess.run([sys.executable, "-c", SEEDED_SNIPPET], capture_output=True,
                              text=True, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
-                             timeout=120)
+                             timeout=600)
         assert out.returncode == 0, out.stderr
         return out.stdout.strip().splitlines()[-1]
     first, second = run(), run()

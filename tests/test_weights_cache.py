@@ -201,7 +201,7 @@ def test_two_processes_building_at_once(env, tmp_path):
     a, b = str(tmp_path / "a.ready"), str(tmp_path / "b.ready")
     procs = [subprocess.Popen([sys.executable, "-c", script, x, y], env=run_env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for x, y in ((a, b), (b, a))]
-    outs = [p.communicate(timeout=120) for p in procs]
+    outs = [p.communicate(timeout=600) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err
     assert outs[0][0] == outs[1][0]
