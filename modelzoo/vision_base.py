@@ -56,8 +56,8 @@ def _as_layers(model_class, entries):
 
 
 def forget_xy(t):
-    """Drop the static height/width of an NHWC tensor so one graph serves every image size."""
-    return tf.compat.v1.placeholder_with_default(t, [None, None, None, t.shape[-1]])
+    """Drop the static height/width (keep batch and channels) so one graph serves every image size."""
+    return tf.compat.v1.placeholder_with_default(t, [t.shape[0], None, None, t.shape[-1]])
 
 
 class Model:

@@ -108,3 +108,13 @@ def test_vgg16_metadata_matches_lucid():
     assert m.get_layer("prob").depth == 1000 and m.get_layer("fc6/fc6").depth == 4096
     assert m.is_BGR and m.input_name == "input" and list(m.image_shape) == [224, 224, 3]
     np.testing.assert_allclose(m.image_value_range[0], -IMAGENET_MEAN_BGR)
+
+
+def test_import_graph_keeps_static_batch_forgets_xy(tiny_model):
+    @tf.function(input_signature=[tf.TensorSpec([3, 16, 16, 3], tf.float32)])
+    def f(x):
+        t = tiny_model.import_graph(x)("conv1_1/conv1_1")
+        assert t.shape.as_list() == [3, None, None, 8], t.shape
+        return t
+
+    assert f(tf.zeros([3, 16, 16, 3])).shape == (3, 16, 16, 8)
