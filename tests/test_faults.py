@@ -277,3 +277,68 @@ def test_cache_builder_killed_while_holding_the_lock(tmp_path, monkeypatch):
     b = CountingBuilder()
     gd = vgg16_graph_def(builders=b.as_sources(), url=None)  # would block forever on a stale lock
     assert b.calls == 1 and len(gd.node) > 0
+
+
+# -- 3. downloads: recorded size + SHA-256, checked on every cache hit --------------------------
+def _serve(payload):
+    import http.server
+    import threading
+
+    class H(http.server.BaseHTTPRequestHandler):
+        hits = []
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            H.hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, H, f"http://127.0.0.1:{srv.server_address[1]}/model.pb"
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_corrupted_cached_download_is_detected_and_fetched_again(tmp_path, damage):
+    from modelzoo.weights.download import fetch
+
+    payload = os.urandom(300_000)
+    srv, H, url = _serve(payload)
+    try:
+        path = fetch(url, cache_dir=str(tmp_path), progress=False)
+        with open(path, "r+b") as f:
+            if damage == "truncate":
+                f.truncate(1000)
+            else:
+                f.seek(5000)
+                f.write(b"\x00" if payload[5000] else b"\x01")
+        with pytest.warns(UserWarning, match="truncated" if damage == "truncate" else "SHA-256"):
+            again = fetch(url, cache_dir=str(tmp_path), progress=False)
+        assert again == path and open(path, "rb").read() == payload and len(H.hits) == 2
+        fetch(url, cache_dir=str(tmp_path), progress=False)  # intact now: a plain cache hit
+        assert len(H.hits) == 2
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_download_not_matching_expected_sha256_leaves_nothing(tmp_path):
+    import hashlib
+
+    from modelzoo.weights.download import DownloadError, fetch
+
+    payload = os.urandom(50_000)
+    srv, H, url = _serve(payload)
+    try:
+        with pytest.raises(DownloadError, match="do not match the expected SHA-256"):
+            fetch(url, cache_dir=str(tmp_path), progress=False, sha256="0" * 64)
+        assert os.listdir(tmp_path / "downloads") == []
+        good = hashlib.sha256(payload).hexdigest()
+        assert open(fetch(url, cache_dir=str(tmp_path), progress=False, sha256=good), "rb").read() == payload
+    finally:
+        srv.shutdown()
+        srv.server_close()

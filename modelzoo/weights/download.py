@@ -5,6 +5,7 @@ DownloadError naming the URL, the reason and what to do instead; no partial file
 """
 import hashlib
 import http.client
+import json
 import os
 import re
 import socket
@@ -13,8 +14,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 
-from modelzoo.weights.graph_file import _umask
+from modelzoo.weights.graph_file import _umask, atomic_write_bytes
 
 VGG16_URL = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
 CHUNK = 1 << 16
@@ -129,20 +131,65 @@ def _download_into(url, f, timeout, progress, resumes):
             raise _error(url, reason)
 
 
-def fetch(url, cache_dir=None, timeout=30.0, progress=None, resumes=3):
+def _meta_path(dest):
+    """The JSON record (url, size, SHA-256) of a cached download: <cache>/download-meta/<name>.json."""
+    return os.path.join(os.path.dirname(os.path.dirname(dest)), "download-meta",
+                        os.path.basename(dest) + ".json")
+
+
+def _sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _cached_problem(dest, sha256):
+    """None if the cached file matches its record (and `sha256` when given), else what is wrong."""
+    try:
+        with open(_meta_path(dest), encoding="utf-8") as f:
+            meta = json.load(f)
+        size, digest = int(meta["size"]), str(meta["sha256"])
+    except FileNotFoundError:
+        meta = None
+    except (OSError, ValueError, KeyError, TypeError):
+        return "has an unreadable download record"
+    if meta is None and sha256 is None:
+        return None  # downloaded before records existed: accepted, as before
+    if meta is not None and os.path.getsize(dest) != size:
+        return f"is {os.path.getsize(dest)} bytes but {size} were downloaded (truncated or overwritten)"
+    got = _sha256_file(dest)
+    if meta is not None and got != digest:
+        return f"fails its SHA-256 check (got {got[:12]}..., recorded {digest[:12]}...)"
+    if sha256 is not None and got != sha256.lower():
+        return f"does not match the expected SHA-256 {sha256[:12]}... (got {got[:12]}...)"
+    return None
+
+
+def fetch(url, cache_dir=None, timeout=30.0, progress=None, resumes=3, sha256=None):
     """Return a local path for `url`, downloading it into the cache on first use.
 
     Cached by URL; streamed to a temp file in the cache dir and moved into place with os.replace.
     A dropped connection is resumed with HTTP Range (up to `resumes` times, only while bytes keep
     arriving). progress: None = a text bar on stderr when it is a TTY, True/False to force it.
     Local paths (not http/https/file) are returned unchanged.
+
+    Each download's size and SHA-256 are recorded (<cache>/download-meta/) and checked on every
+    cache hit: a truncated or corrupted cached file is reported (warning) and downloaded again.
+    `sha256`: the expected hex digest; a download that does not match raises DownloadError.
     """
     url = os.fspath(url)
     if not url.startswith(("http://", "https://", "file://")):
         return url
     dest = cache_path_for(url, cache_dir)
     if os.path.isfile(dest):
-        return dest
+        problem = _cached_problem(dest, sha256)
+        if problem is None:
+            return dest
+        warnings.warn(f"The cached download {dest} of {url} {problem}; downloading it again.",
+                      stacklevel=2)
+        os.remove(dest)
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     if progress is None:
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
@@ -150,10 +197,18 @@ def fetch(url, cache_dir=None, timeout=30.0, progress=None, resumes=3):
                                suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f:
-            _download_into(url, f, timeout, progress, resumes)
+            size = _download_into(url, f, timeout, progress, resumes)
             f.flush()
             os.fsync(f.fileno())
+        digest = _sha256_file(tmp)
+        if sha256 is not None and digest != sha256.lower():
+            raise _error(url, f"the downloaded {size} bytes do not match the expected SHA-256 "
+                              f"{sha256[:12]}... (got {digest[:12]}...): the file is corrupt or the "
+                              "URL serves a different file")
         os.chmod(tmp, 0o666 & ~_umask())
+        # the record goes first: a crash in between leaves a mismatch, detected on the next fetch
+        atomic_write_bytes(_meta_path(dest), json.dumps(
+            {"url": url, "size": os.path.getsize(tmp), "sha256": digest}, indent=1).encode("utf-8"))
         os.replace(tmp, dest)
     except BaseException:
         try:
