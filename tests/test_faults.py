@@ -110,25 +110,32 @@ def _reader(stream, sink):
     return th
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_cli_render_interrupted_by_signal_saves_partial_png(sig, tiny_pb, tmp_path):
-    out = tmp_path / "unit.png"
-    proc = subprocess.Popen([sys.executable, "-m", "lucid_vgg", "render", "conv2_1/conv2_1:1",
-                             "--size", "24", "--steps", "100000", "--model-pb", tiny_pb, "-o", str(out)],
-                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    err = []
-    th = _reader(proc.stderr, err)
-    _wait_for(proc, err, "ms/step")  # the progress bar: steps are running
-    proc.send_signal(sig)
-    stdout, _ = proc.communicate(timeout=60)
-    th.join(5)
-    assert proc.returncode == 130, "".join(err)
-    assert "interrupted; partial image" in stdout and "Traceback" not in "".join(err)
+def test_cli_render_interrupted_by_sigint_or_sigterm_saves_partial_png(tiny_pb, tmp_path):
     from PIL import Image
-    with Image.open(out) as im:
-        im.load()
-        assert im.size == (24, 24)
-    assert [p.name for p in tmp_path.iterdir()] == ["unit.png"]  # no temp file left behind
+
+    runs = []
+    for sig in (signal.SIGINT, signal.SIGTERM):  # both processes at once (saves a TF start-up)
+        d = tmp_path / sig.name
+        d.mkdir()
+        proc = subprocess.Popen([sys.executable, "-m", "lucid_vgg", "render", "conv2_1/conv2_1:1",
+                                 "--size", "24", "--steps", "100000", "--model-pb", tiny_pb,
+                                 "-o", str(d / "unit.png")],
+                                env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        err = []
+        runs.append((sig, d, proc, err, _reader(proc.stderr, err)))
+    for sig, d, proc, err, th in runs:
+        _wait_for(proc, err, "ms/step")  # the progress bar: steps are running
+        proc.send_signal(sig)
+    for sig, d, proc, err, th in runs:
+        stdout = proc.stdout.read()
+        proc.wait(60)
+        th.join(5)
+        assert proc.returncode == 130, (sig.name, "".join(err))
+        assert "interrupted; partial image" in stdout and "Traceback" not in "".join(err)
+        with Image.open(d / "unit.png") as im:
+            im.load()
+            assert im.size == (24, 24)
+        assert [p.name for p in d.iterdir()] == ["unit.png"]  # no temp file left behind
 
 
 def _interrupt_on_call(monkeypatch, n):
@@ -207,22 +214,27 @@ def test_killed_writer_never_leaves_a_partial_target(tmp_path):
 
     seed = random.randrange(1 << 30)
     rnd = random.Random(seed)
-    target = tmp_path / "target"
-    target.mkdir()
-    for round_ in range(3):
+    procs = []
+    for round_ in range(3):  # three writers at once, each killed at its own random moment
+        target = tmp_path / f"target{round_}"
+        target.mkdir()
         ready = tmp_path / f"ready{round_}"
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target), str(ready), str(round_)],
                                 env=ENV, stderr=subprocess.PIPE, text=True)
-        t0 = time.monotonic()
-        while not ready.exists():
+        procs.append((round_, target, ready, proc))
+    t0 = time.monotonic()
+    while not all(ready.exists() for _, _, ready, _ in procs):
+        for _, _, _, proc in procs:
             assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() - t0 < 90
-            time.sleep(0.02)
-        time.sleep(rnd.uniform(0.0, 1.0))
+        assert time.monotonic() - t0 < 120
+        time.sleep(0.02)
+    for round_, target, ready, proc in procs:
+        time.sleep(rnd.uniform(0.0, 0.7))
         proc.send_signal(signal.SIGKILL)
+    for round_, target, ready, proc in procs:
         proc.wait(30)
         proc.stderr.close()
-        ctx = f"(seed {seed}, round {round_})"
+        ctx = f"(seed {seed}, writer {round_})"
         with Image.open(target / "big.png") as im:
             im.load()
             assert im.size == (768, 768), ctx
