@@ -499,6 +499,19 @@ def _dynamic_model(model_url, attrs, graph_def=None):
     return model
 
 
+def _check_value_range(value_range, where):
+    """(low, high) with low < high everywhere (per channel when they are vectors)."""
+    try:
+        lo, hi = (np.asarray(v, np.float64) for v in value_range)
+        ordered = bool(np.all(lo < hi))
+    except (TypeError, ValueError):
+        raise ValueError(f"image_value_range for {where} must be (low, high), e.g. (0, 1); "
+                         f"got {value_range!r}.") from None
+    if not ordered:
+        raise ValueError(f"image_value_range for {where} is out of order: low must be below high, "
+                         f"got {value_range!r}; e.g. (0, 1), (-1, 1) or (0, 255).")
+
+
 def _metadata_attrs(metadata, where):
     missing = [k for k in _REQUIRED_METADATA if k not in metadata]
     if missing:
@@ -508,6 +521,7 @@ def _metadata_attrs(metadata, where):
     attrs = {k: metadata[k] for k in _REQUIRED_METADATA}
     attrs["image_shape"] = list(attrs["image_shape"])
     attrs["image_value_range"] = tuple(attrs["image_value_range"])
+    _check_value_range(attrs["image_value_range"], where)
     attrs["is_BGR"] = bool(metadata.get("is_BGR", False))
     if metadata.get("layers"):
         attrs["layers"] = list(metadata["layers"])

@@ -206,6 +206,7 @@ class Model:
             raise RuntimeError("import_graph must run while building a graph: call it inside a "
                                "tf.function (render_vis does), or use model.get_activations() for "
                                "eager NumPy activations.")
+        self._check_input_name()
         t_input, t_prep = self.create_input(t_input, forget_xy_shape)
         mapping = {self.input_name: t_prep}
         mapping.update(input_map or {})
@@ -231,6 +232,7 @@ class Model:
     def _activation_fn(self, layer_names):
         cache = self.__dict__.setdefault("_activation_fns", {})
         if layer_names not in cache:
+            self._check_input_name()
             for n in layer_names:
                 self._check_layer_available(n)
 
@@ -241,6 +243,17 @@ class Model:
 
             cache[layer_names] = run
         return cache[layer_names]
+
+    def _check_input_name(self):
+        """ValueError (with close matches) if `input_name` is not a node of the graph."""
+        names = [node.name for node in self.graph_def.node]
+        if self.input_name in names:
+            return
+        placeholders = [n.name for n in self.graph_def.node if n.op == "Placeholder"]
+        close = difflib.get_close_matches(str(self.input_name), names, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(f"{self.name}: input_name {self.input_name!r} is not a node of the graph.{hint} "
+                         f"Placeholders in the graph: {placeholders}.")
 
     def _check_layer_available(self, name):
         """Raise a clear KeyError for names this model does not have (or bad ':N' suffixes)."""

@@ -28,6 +28,7 @@ from lucid_vgg.optvis.objectives import Objective
 from lucid_vgg.optvis.param.variables import make_variable, rng
 from lucid_vgg import recipes
 from modelzoo.caffe_models import VGG16_caffe
+from modelzoo.vision_base import Model
 from modelzoo.weights.download import DownloadError, fetch
 from modelzoo.weights.graph_file import (CorruptGraphError, GraphFileNotFound, load_graph_def_file,
                                          save_graph_def_file)
@@ -410,6 +411,35 @@ rows(CorruptGraphError, ("sidecar", "unreadable"),
                                      load_graph_def_file(write(c, "badside.pb", c.model.graph_def.SerializeToString()))))
 rows(ValueError, ("pickled python objects", "allow_pickle=true"),
      io_load_pickled_npy=lambda c: mio.load(pickled_npy(c)))
+META = {"input_name": "input", "image_shape": [32, 32, 3], "image_value_range": [0, 1]}
+rows(ValueError, ("lacks", "input_name", "image_value_range"),
+     model_metadata_empty=lambda c: Model.load_from_metadata(c.pb, {}))
+rows(ValueError, ("image_value_range", "out of order", "(1, 0)"),
+     model_metadata_range_reversed=lambda c: Model.load_from_metadata(c.pb, dict(META, image_value_range=[1, 0])))
+rows(ValueError, ("input_name 'inptu' is not a node", "did you mean 'input'", "placeholders"),
+     model_metadata_input_typo=lambda c: Model.load_from_metadata(c.pb, dict(META, input_name="inptu"))
+     .get_activations(_rgb(1, 32, 32, 3), C11))
+rows(ValueError, ("no lucid metadata", "load_from_metadata"),
+     model_load_graph_without_metadata=lambda c: Model.load_from_graphdef(c.pb))
+rows(ValueError, ("expected a .pb frozen graph", ".json manifest"),
+     model_load_wrong_extension=lambda c: Model.load(str(c.tmp / "model.txt")))
+rows(ValueError, ("could not read the manifest",),
+     model_manifest_bad_json=lambda c: Model.load(write(c, "bad.json", b"{bad json")))
+rows(ValueError, ("is not a node of the graph", "did you mean"),
+     model_save_unknown_output=lambda c: Model.save(str(c.tmp / "o.pb"), "input", ["prbo"], [32, 32, 3], [0, 1],
+                                                    graph_def=c.fc.graph_def))
+rows(ValueError, ("needs a graph_def",),
+     model_suggest_without_graph=lambda c: Model.suggest_save_args(None))
+rows(FileNotFoundError, ("no such file",),
+     io_load_missing=lambda c: mio.load(str(c.tmp / "nope.png")))
+rows(ValueError, ("unknown extension '.xyz'", "supported extensions"),
+     io_save_unknown_extension=lambda c: mio.save(_rgb(4, 4, 3), str(c.tmp / "x.xyz")))
+rows(ValueError, ("nan or infinite",),
+     io_save_nan_image=lambda c: mio.save(np.full((4, 4, 3), np.nan), str(c.tmp / "nan.png")))
+rows(ValueError, ("expected an image of shape", "(4,)"),
+     io_save_rank1_image=lambda c: mio.save(np.zeros(4), str(c.tmp / "r1.png")))
+rows(ValueError, ("0 sample",),
+     reducer_empty_input=lambda c: ChannelReducer(2, "PCA").fit(np.zeros((0, 8))))
 rows(DownloadError, ("could not download", "cannot connect", "local path"),
      download_unreachable=lambda c: fetch("http://127.0.0.1:9/graph.pb", cache_dir=str(c.tmp / "dl"), timeout=2))
 
@@ -629,6 +659,11 @@ KNOWN_GAPS = [
 @pytest.mark.parametrize("call, exc, words", KNOWN_GAPS)
 def test_known_gap(call, exc, words, ctx):
     test_bad_input(call, exc, words, ctx)
+
+
+def test_cli_debug_shows_the_traceback_for_delegated_commands(ctx, tmp_path):
+    with pytest.raises(GraphFileNotFound):
+        cli.main(["--debug", "render-layer", C21, str(tmp_path), "--model-path", str(tmp_path / "no.pb")])
 
 
 def test_catalogue_size(capsys):
