@@ -307,6 +307,16 @@ rows(ValueError, ("n_levels must be a positive integer",),
      laplacian_pyramid_zero_levels=lambda c: param.laplacian_pyramid_image([1, 16, 16, 3], n_levels=0))
 rows(ValueError, ("width must be a positive integer",),
      cppn_width_zero=lambda c: param.cppn(0))
+rows(ValueError, ("must have the rank of shape",),
+     lowres_rank_mismatch=lambda c: param.lowres_tensor([1, 8, 8, 3], [4, 4, 3]))
+rows(ValueError, ("offset must be a scalar or have 4 entries",),
+     lowres_offset_length=lambda c: param.lowres_tensor([1, 8, 8, 3], [1, 4, 4, 3], offset=[1, 1]))
+rows(ValueError, ("underlying_shape[1] must be a positive integer",),
+     lowres_underlying_zero=lambda c: param.lowres_tensor([1, 8, 8, 3], [1, 0, 4, 3]))
+rows(ValueError, ("must have at least one entry",),
+     unit_ball_L2_empty_shape=lambda c: param.unit_ball_L2([]))
+rows(ValueError, ("shape[0] must be a positive integer",),
+     unit_ball_L_inf_negative=lambda c: param.unit_ball_L_inf([-3]))
 rows(ValueError, ("h must be a positive integer",),
      rfft2d_freqs_zero=lambda c: param.rfft2d_freqs(0, 4))
 
