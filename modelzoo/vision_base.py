@@ -293,12 +293,33 @@ class Model:
                 f"the string '{base}:{index}' as an objective, or acts[..., {index}] of "
                 "get_activations.")
 
+    def min_input_size(self, layer):
+        """Smallest image side for which `layer` is defined: 2**(VALID stride-2 pools before it)."""
+        by_name = {node.name: node for node in self.graph_def.node}
+        seen, stack, pools = set(), [str(layer).split(":")[0]], 0
+        while stack:
+            node = by_name.get(stack.pop())
+            if node is None or node.name in seen:
+                continue
+            seen.add(node.name)
+            if node.op in ("MaxPool", "AvgPool") and node.attr["padding"].s == b"VALID" \
+                    and list(node.attr["strides"].list.i)[1:3] == [2, 2]:
+                pools += 1
+            stack.extend(i.lstrip("^").split(":")[0] for i in node.input)
+        return 2 ** pools
+
     def get_activations_iter(self, images, layers, batch_size=32):
         """Yield activations batch by batch: one array (str `layers`) or dict per batch."""
         single = isinstance(layers, str)
         names = (layers,) if single else tuple(layers)
         images = _check_images(images)
         fn = self._activation_fn(names)
+        for n in names:
+            need = self.min_input_size(n)
+            if min(images.shape[1:3]) < need:
+                raise ValueError(f"images of {images.shape[1]}x{images.shape[2]} px are too small for "
+                                 f"{n!r}: its pooling layers need at least {need}x{need} px; use "
+                                 "larger images.")
         for start in range(0, len(images), batch_size):
             out = fn(tf.constant(images[start:start + batch_size]))
             arrays = [o.numpy() for o in out]

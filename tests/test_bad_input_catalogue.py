@@ -384,6 +384,8 @@ rows(ValueError, ("[h, w, 3] or [batch, h, w, 3]",),
      acts_rank2=lambda c: acts(c, _rgb(16, 16)),
      acts_rank5=lambda c: acts(c, _rgb(1, 1, 16, 16, 3)),
      acts_4_channels=lambda c: acts(c, _rgb(1, 16, 16, 4)))
+rows(ValueError, ("2x2 px are too small", "at least 4x4"),
+     acts_image_too_small=lambda c: acts(c, _rgb(1, 2, 2, 3), C31))
 rows(ValueError, ("empty batch",),
      acts_empty_batch=lambda c: acts(c, _rgb(0, 16, 16, 3)))
 rows(ValueError, ("nan or inf",),
@@ -662,7 +664,8 @@ KNOWN_GAPS = [
     pytest.param(lambda c: run(c, f"{C31}:1", lambda: param.image(2)), ValueError, ("too small",),
                  id="render_image_smaller_than_the_pooling", marks=pytest.mark.xfail(
                      strict=True, reason="oneDNN AbortedError 'could not create a descriptor for a "
-                     "pooling forward propagation primitive' from the step, not a size message")),
+                     "pooling forward propagation primitive' from the step, not a size message; "
+                     "get_activations checks model.min_input_size(layer), render.py could too")),
 ]
 
 
