@@ -236,7 +236,8 @@ class Model:
             for n in layer_names:
                 self._check_layer_available(n)
 
-            @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+            @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)],
+                         autograph=False)
             def run(images):
                 T = self.import_graph(images, scope="activations")
                 return [T(n) for n in layer_names]
