@@ -22,7 +22,7 @@ def thresholds_of(steps):
 
 
 def render(model, objective, param_f, steps, *, transforms=None, optimizer=None, seed=None,
-           use_fixed_seed=False, verbose=False, relu_gradient_override=True):
+           use_fixed_seed=False, verbose=False, relu_gradient_override=True, precision="float32"):
     """Render and return the images at the last threshold, float32 [b, h, w, 3] in [0, 1].
 
     Without `seed` this is `render_vis(...)[-1]` (so `use_fixed_seed` means what it does
@@ -37,13 +37,14 @@ def render(model, objective, param_f, steps, *, transforms=None, optimizer=None,
         out = render_mod.render_vis(
             model, objective, param_f, optimizer=optimizer, transforms=transforms,
             thresholds=thresholds, verbose=verbose,
-            relu_gradient_override=relu_gradient_override, use_fixed_seed=use_fixed_seed)
+            relu_gradient_override=relu_gradient_override, use_fixed_seed=use_fixed_seed,
+            precision=precision)
     else:
         seed = int(seed)
         tf.random.set_seed(seed)
         np.random.seed(seed % 2**32)
         vis = render_mod.make_vis_T(model, objective, param_f, optimizer, transforms,
-                                    relu_gradient_override, seed=seed)
+                                    relu_gradient_override, seed=seed, precision=precision)
         out = render_mod.run_vis(vis, thresholds, verbose=verbose)
     if not out:
         raise KeyboardInterrupt("rendering was interrupted before the last threshold")

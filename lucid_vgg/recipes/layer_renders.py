@@ -56,7 +56,7 @@ def _check_units(units, depth, layer):
 
 
 def render_units(model, layer, units, size=128, steps=512, transforms=None, optimizer=None,
-                 seed=None, use_fixed_seed=False, verbose=False):
+                 seed=None, use_fixed_seed=False, verbose=False, precision="float32"):
     """Render `units` of `layer` in one batch (one unit per batch element); [len(units), h, w, 3]."""
     from lucid_vgg.optvis import objectives, param
 
@@ -66,12 +66,12 @@ def render_units(model, layer, units, size=128, steps=512, transforms=None, opti
     k = len(units)
     return _common.render(model, obj, lambda: param.image(size, batch=k), steps,
                           transforms=transforms, optimizer=optimizer, seed=seed,
-                          use_fixed_seed=use_fixed_seed, verbose=verbose)
+                          use_fixed_seed=use_fixed_seed, verbose=verbose, precision=precision)
 
 
 def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, batch_size=8,
                  transforms=None, optimizer=None, seed=None, use_fixed_seed=False, n_cols=None,
-                 verbose=False, progress=None, return_info=False):
+                 verbose=False, progress=None, return_info=False, precision="float32"):
     """Visualise every unit of `layer` (or just `units`); returns float32 [n_units, h, w, 3].
 
     Units are rendered `batch_size` at a time (one unit per batch element, as Lucid's notebooks
@@ -113,7 +113,7 @@ def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, ba
         chunk_seed = None if seed is None else int(seed) + chunk[0]
         imgs = render_units(model, name, chunk, size=size, steps=steps, transforms=transforms,
                             optimizer=optimizer, seed=chunk_seed, use_fixed_seed=use_fixed_seed,
-                            verbose=verbose)
+                            verbose=verbose, precision=precision)
         for u, img in zip(chunk, imgs):
             images[u] = img
             info.rendered.append(u)
