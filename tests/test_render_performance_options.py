@@ -77,3 +77,14 @@ def test_pruning_keeps_every_layer_an_objective_reads(tiny_model):
 def test_unknown_precision_is_rejected(tiny_model):
     with pytest.raises(ValueError, match="precision"):
         render.make_vis_T(tiny_model, OBJ, _param, precision="float16")
+
+
+def test_render_vis_bfloat16_with_redirected_relu(tiny_model):
+    """render_vis's default redirected-ReLU gradient also works on the bfloat16 graph."""
+    out = {}
+    for prec in ("float32", "bfloat16"):
+        img = render.render_vis(tiny_model, "conv3_1/conv3_1:1", _param, thresholds=(20,),
+                                verbose=False, precision=prec, use_fixed_seed=True)[-1]
+        assert img.dtype == np.float32 and 0 <= img.min() and img.max() <= 1
+        out[prec] = float(tiny_model.get_activations(img, "conv3_1/conv3_1")[..., 1].mean())
+    assert abs(out["bfloat16"] - out["float32"]) <= 0.1 * abs(out["float32"])
