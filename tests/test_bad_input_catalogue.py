@@ -7,8 +7,7 @@ Each row is (id, call, exception type, key words): `call(ctx)` must raise that e
 
 Rows live here unless a module's own test file already covers that mistake in depth; those are
 listed in ELSEWHERE (at the end) so the catalogue is the index of every bad input we reject.
-Known gaps (inputs whose error is still not clear, in code owned elsewhere) are KNOWN_GAPS,
-marked xfail(strict=True) so fixing them flags the row to move into ROWS.
+RENDER_SETUP holds the render inputs that render.py checks before tracing.
 """
 import json
 import os
@@ -654,23 +653,18 @@ ELSEWHERE = {
                              "SIGKILLed writer leaves no partial PNG/npy/pb", "SIGKILLed cache builder"],
 }
 
-# Inputs whose error is still unclear, in code this catalogue's authors do not own (render.py is
-# the performance engineer's): strict xfail, so a fix shows up as XPASS and the row moves to R.
-KNOWN_GAPS = [
+# Render inputs that used to fail deep inside TensorFlow (an AttributeError on None, a oneDNN
+# pooling error); render.py now checks them up front.
+RENDER_SETUP = [
     pytest.param(lambda c: render.make_vis_T(None, f"{C21}:1", p16(), transforms=[]),
-                 TypeError, ("model",), id="render_model_none",
-                 marks=pytest.mark.xfail(strict=True, reason="render.import_model: AttributeError "
-                                         "'NoneType' object has no attribute 'import_graph'")),
-    pytest.param(lambda c: run(c, f"{C31}:1", lambda: param.image(2)), ValueError, ("too small",),
-                 id="render_image_smaller_than_the_pooling", marks=pytest.mark.xfail(
-                     strict=True, reason="oneDNN AbortedError 'could not create a descriptor for a "
-                     "pooling forward propagation primitive' from the step, not a size message; "
-                     "get_activations checks model.min_input_size(layer), render.py could too")),
+                 TypeError, ("model", "NoneType"), id="render_model_none"),
+    pytest.param(lambda c: run(c, f"{C31}:1", lambda: param.image(2)), ValueError,
+                 ("too small", "2x2"), id="render_image_smaller_than_the_pooling"),
 ]
 
 
-@pytest.mark.parametrize("call, exc, words", KNOWN_GAPS)
-def test_known_gap(call, exc, words, ctx):
+@pytest.mark.parametrize("call, exc, words", RENDER_SETUP)
+def test_render_setup_errors(call, exc, words, ctx):
     test_bad_input(call, exc, words, ctx)
 
 
@@ -683,7 +677,7 @@ def test_catalogue_size(capsys):
     n = len(R) + len(CLI)
     with capsys.disabled():
         print(f"\nbad-input catalogue: {len(R)} API rows + {len(CLI)} CLI rows = {n} bad inputs "
-              f"(+ 3 property tests, {len(KNOWN_GAPS)} known gaps, "
+              f"(+ 3 property tests, {len(RENDER_SETUP)} render set-up rows, "
               f"{sum(map(len, ELSEWHERE.values()))} groups indexed in other test files)")
     assert n >= 150
     ids = [p.id for p in R + CLI]

@@ -314,6 +314,10 @@ class Visualization:
     def __init__(self, model, objective_f, param_f=None, optimizer=None, transforms=None,
                  relu_gradient_override=False, print_objectives=None, seed=None,
                  precision="float32", prune=True):
+        if not hasattr(model, "import_graph"):
+            raise TypeError("model must be a modelzoo Model (e.g. "
+                            "modelzoo.vision_models.VGG16_caffe()), got "
+                            f"{type(model).__name__}: {_short(model)}")
         self.model = model
         self.objective_f = objectives.as_objective(objective_f)
         self.print_objectives = [objectives.as_objective(o) for o in (print_objectives or [])]
@@ -352,9 +356,20 @@ class Visualization:
         if prune:
             nodes = needed_nodes(self.model, [self.objective_f] + self.print_objectives,
                                  self.image_shape)
+        if nodes and hasattr(self.model, "min_input_size"):
+            self._check_image_size(nodes)
         if nodes is None and self.precision == "float32":
             return self.model
         return model_running(self.model, fast_graph_def(self.model, nodes, self.precision))
+
+    def _check_image_size(self, nodes):
+        """Refuse an image smaller than the pooling in front of the layers the objectives read."""
+        need = max(self.model.min_input_size(n) for n in nodes)
+        h, w = self.image_shape[1:3]
+        if h is not None and w is not None and min(h, w) < need:
+            raise ValueError(f"the image ({h}x{w} px) is too small for the layers the objective "
+                             f"reads: their pooling needs at least {need}x{need} px; render a "
+                             f"larger image, e.g. param.image({max(need, 128)})")
 
     # traced bodies
     def _make_T(self):
