@@ -95,7 +95,7 @@ def test_negative_positive(tiny_model, tmp_path):
 def test_diverse_images(tiny_model):
     imgs = recipes.diverse_images(tiny_model, L22, 5, n=3, size=16, **FAST)
     _check_images(imgs, (3, 16, 16, 3))
-    assert recipes.DIVERSITY_WEIGHT == 1e2
+    assert recipes.DIVERSITY_WEIGHT == 1e3
     with pytest.raises(ValueError, match="n must be"):
         recipes.diverse_images(tiny_model, L22, 5, n=1)
 

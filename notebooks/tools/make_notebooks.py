@@ -470,16 +470,17 @@ on how similar their *styles* are at that layer (the cosine similarity of the ba
 Gram matrices, `objectives.diversity`):
 
 ```python
-obj = objectives.channel(layer, n) - 1e2 * objectives.diversity(layer)
+obj = objectives.channel(layer, n) - 1e3 * objectives.diversity(layer)
 ```
 
-The factor 100 is Lucid's: the similarity term lies between 0 and `batch - 1` whatever the
-layer, while channel activations grow to tens or hundreds, so it has to be scaled up to
-matter. `lucid_vgg.recipes.diverse_images` wraps exactly this.
+The similarity term lies between 0 and `batch - 1` whatever the layer, while channel
+activations grow large, so it has to be scaled up to matter. Lucid used 1e2 on InceptionV1;
+VGG16's conv activations are about ten times larger (thousands at conv5), and 1e2 leaves
+near-copies there, so we use 1e3. `lucid_vgg.recipes.diverse_images` wraps exactly this.
 '''),
     code('''
 def diversity(layer, n):
-    obj = objectives.channel(layer, n) - 1e2 * objectives.diversity(layer)
+    obj = objectives.channel(layer, n) - 1e3 * objectives.diversity(layer)
     t = time.time()
     imgs = render.render_vis(model, obj, lambda: param.image(SIZE, batch=BATCH),
                              thresholds=(STEPS,), verbose=False, use_fixed_seed=True)[-1]
