@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import sys
-import tempfile
 from collections import namedtuple
 
 log = logging.getLogger("lucid_vgg.cli")
@@ -94,21 +93,12 @@ def _parse_objective(text):
 
 
 def _save_png_atomic(image, path):
-    """Write a float [h, w, 3] image in [0, 1] as PNG via a temp file + os.replace."""
+    """Write a float [h, w, 3] image in [0, 1] as PNG atomically (misc.io.save)."""
     import numpy as np
-    from PIL import Image
 
-    arr = (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".lucid-vgg-", suffix=".png", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            Image.fromarray(arr).save(f, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from lucid_vgg.misc.io import save
+
+    save(np.clip(image, 0.0, 1.0), path)
 
 
 def _run_render(args):

@@ -14,7 +14,6 @@ candidate activation ops (Relu, Softmax, BiasAdd, ...) with their channel depths
 import json
 import os
 import re
-import tempfile
 import warnings
 
 import numpy as np
@@ -22,6 +21,7 @@ import tensorflow as tf
 
 from modelzoo.vision_base import Model
 from modelzoo.weights.graph_builder import METADATA_NODE, read_metadata
+from modelzoo.weights.graph_file import atomic_write_bytes
 
 #: Lucid's own metadata node name: graphs saved by Lucid's Model.save load here too.
 LUCID_METADATA_NODE = "lucid_metadata_json"
@@ -333,21 +333,7 @@ def _write_atomic(path, data):
             f.write(data)
         tf.io.gfile.rename(tmp, path, overwrite=True)
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write_bytes(path, data)
 
 
 def prepare_graph_def(input_name, output_names, image_shape, image_value_range, graph_def=None,
