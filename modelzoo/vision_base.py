@@ -5,7 +5,6 @@ import its graph into a `tf.function` so objectives can read any layer by name.
 """
 import difflib
 import logging
-import os
 import warnings
 
 import numpy as np

@@ -9,8 +9,6 @@ Rows live here unless a module's own test file already covers that mistake in de
 listed in ELSEWHERE (at the end) so the catalogue is the index of every bad input we reject.
 RENDER_SETUP holds the render inputs that render.py checks before tracing.
 """
-import json
-import os
 from types import SimpleNamespace
 
 import numpy as np

@@ -1,5 +1,4 @@
 """Tier 4: every notebook in notebooks/ runs top to bottom, headless, in quick mode."""
-import os
 import pathlib
 
 import pytest

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from lucid_vgg.optvis import param
-from lucid_vgg.optvis.param import color, unit_balls
+from lucid_vgg.optvis.param import unit_balls
 from lucid_vgg.optvis.param.variables import VariableStore, make_variable, rng
 
 SIZES = [(4, 6), (5, 7), (8, 3), (7, 8), (1, 1)]
