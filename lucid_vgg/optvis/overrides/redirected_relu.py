@@ -41,17 +41,23 @@ def _per_entry_select(relu_grad, redirected_grad):
     return tf.where(keep, relu_grad, redirected_grad)
 
 
+def _redirect_while_warming_up(relu_grad, redirected_grad, global_step):
+    """Per batch entry, the redirected gradient where the true one is all zero; after
+    REDIRECT_STEPS steps (or never, when global_step is None) the true gradient."""
+    result_grad = _per_entry_select(relu_grad, redirected_grad)
+    if global_step is None:
+        return result_grad
+    return_relu_grad = tf.greater(tf.cast(global_step, tf.int64), tf.constant(REDIRECT_STEPS, tf.int64))
+    return tf.where(return_relu_grad, relu_grad, result_grad)
+
+
 def redirected_relu_grad(op, grad, global_step=None):
     """Gradient of a Relu op: redirected while global_step <= 16 (always if global_step is None)."""
     x = op.inputs[0]
     relu_grad = tf.where(x < 0.0, tf.zeros_like(grad), grad)
     neg_pushing_lower = tf.logical_and(x < 0.0, grad > 0.0)
     redirected_grad = tf.where(neg_pushing_lower, tf.zeros_like(grad), grad)
-    result_grad = _per_entry_select(relu_grad, redirected_grad)
-    if global_step is None:
-        return result_grad
-    return_relu_grad = tf.greater(tf.cast(global_step, tf.int64), tf.constant(REDIRECT_STEPS, tf.int64))
-    return tf.where(return_relu_grad, relu_grad, result_grad)
+    return _redirect_while_warming_up(relu_grad, redirected_grad, global_step)
 
 
 def redirected_relu6_grad(op, grad, global_step=None):
@@ -63,11 +69,7 @@ def redirected_relu6_grad(op, grad, global_step=None):
     pos_pushing_higher = tf.logical_and(x > 6.0, grad < 0.0)
     dir_filter = tf.logical_or(neg_pushing_lower, pos_pushing_higher)
     redirected_grad = tf.where(dir_filter, tf.zeros_like(grad), grad)
-    result_grad = _per_entry_select(relu_grad, redirected_grad)
-    if global_step is None:
-        return result_grad
-    return_relu_grad = tf.greater(tf.cast(global_step, tf.int64), tf.constant(REDIRECT_STEPS, tf.int64))
-    return tf.where(return_relu_grad, relu_grad, result_grad)
+    return _redirect_while_warming_up(relu_grad, redirected_grad, global_step)
 
 
 @contextlib.contextmanager
