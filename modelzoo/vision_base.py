@@ -106,6 +106,11 @@ class Model:
             self._graph_def = self.load_graph_def()
         return self._graph_def
 
+    def load_graphdef(self):
+        """Lucid tutorials call this before rendering; here it just loads the graph now, so a
+        missing or corrupt graph is reported at this line rather than at the first render."""
+        return self.graph_def
+
     def load_graph_def(self):
         """Read the GraphDef from `model_path` (a local file or an http(s) URL, cached)."""
         from modelzoo.weights.graph_file import load_graph_def_file

@@ -118,3 +118,7 @@ def test_import_graph_keeps_static_batch_forgets_xy(tiny_model):
         return t
 
     assert f(tf.zeros([3, 16, 16, 3])).shape == (3, 16, 16, 8)
+
+
+def test_lucid_tutorial_load_graphdef_call_still_works(tiny_model):
+    assert tiny_model.load_graphdef() is tiny_model.graph_def
