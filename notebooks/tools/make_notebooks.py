@@ -28,7 +28,9 @@ FULL_TIMES = {
     "tutorial": "about 32 min (1947 s, conv layers only, TF 2.21 CPU; the machine "
                 "was shared with other jobs, load average 5-11, so this is pessimistic)",
     "layer_grids": NOT_MEASURED,
-    "negative_neurons": NOT_MEASURED,
+    "negative_neurons": "about 26 min (1560 s, TF 2.21 CPU; the machine was shared with a "
+                        "CI run and another render job for most of the run, load average "
+                        "4-5, so this is pessimistic)",
     "neuron_diversity": NOT_MEASURED,
     "neuron_interaction": NOT_MEASURED,
     "activation_grid": NOT_MEASURED,
