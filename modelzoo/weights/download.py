@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 import warnings
 
-from modelzoo.weights.graph_file import _umask, atomic_write_bytes
+from modelzoo.weights.graph_file import _umask, atomic_write_bytes, sha256_file
 
 VGG16_URL = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
 CHUNK = 1 << 16
@@ -137,13 +137,6 @@ def _meta_path(dest):
                         os.path.basename(dest) + ".json")
 
 
-def _sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def _cached_problem(dest, sha256):
     """None if the cached file matches its record (and `sha256` when given), else what is wrong."""
@@ -159,7 +152,7 @@ def _cached_problem(dest, sha256):
         return None  # downloaded before records existed: accepted, as before
     if meta is not None and os.path.getsize(dest) != size:
         return f"is {os.path.getsize(dest)} bytes but {size} were downloaded (truncated or overwritten)"
-    got = _sha256_file(dest)
+    got = sha256_file(dest)
     if meta is not None and got != digest:
         return f"fails its SHA-256 check (got {got[:12]}..., recorded {digest[:12]}...)"
     if sha256 is not None and got != sha256.lower():
@@ -200,7 +193,7 @@ def fetch(url, cache_dir=None, timeout=30.0, progress=None, resumes=3, sha256=No
             size = _download_into(url, f, timeout, progress, resumes)
             f.flush()
             os.fsync(f.fileno())
-        digest = _sha256_file(tmp)
+        digest = sha256_file(tmp)
         if sha256 is not None and digest != sha256.lower():
             raise _error(url, f"the downloaded {size} bytes do not match the expected SHA-256 "
                               f"{sha256[:12]}... (got {digest[:12]}...): the file is corrupt or the "

@@ -105,6 +105,15 @@ def _umask():
     return mask
 
 
+def sha256_file(path):
+    """Hex SHA-256 of a file, read in 1 MiB blocks (weights files are tens of MB)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def atomic_write_bytes(path, data):
     """Write `data` to `path` via a temp file in the same directory + fsync + os.replace."""
     import tempfile

@@ -5,7 +5,6 @@ Reads the legacy Keras-2 file `vgg16_weights_tf_dim_ordering_tf_kernels(_notop).
 fc1/fc2/predictions become fc6/fc7/fc8 + prob; kernels are already HWIO, flatten is NHWC.
 """
 import argparse
-import hashlib
 import logging
 import os
 import sys
@@ -13,6 +12,7 @@ import sys
 import numpy as np
 
 from modelzoo.weights.graph_builder import VGG16_CONV_BLOCKS, build_frozen_graph, vgg_spec
+from modelzoo.weights.graph_file import sha256_file
 from modelzoo.weights.onnx_source import INSTALL_HINT, WeightsSourceError
 
 log = logging.getLogger(__name__)
@@ -99,18 +99,11 @@ def read_keras_h5(h5_path):
     return conv, fc
 
 
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def build_from_keras_h5(h5_path):
     """(GraphDef, metadata) for a Keras VGG16 .h5; full model when it has the top, conv-only otherwise."""
     conv, fc = read_keras_h5(h5_path)
-    meta = {"source": f"keras-h5:{os.path.basename(os.fspath(h5_path))}", "source_sha256": _sha256(h5_path),
+    meta = {"source": f"keras-h5:{os.path.basename(os.fspath(h5_path))}", "source_sha256": sha256_file(h5_path),
             "has_dense": fc is not None, "layout": "caffe-names", "license": "CC BY 4.0 (VGG16, "
             "Simonyan & Zisserman)"}
     return build_frozen_graph(vgg_spec(conv, fc), metadata=meta), meta
