@@ -18,6 +18,8 @@ import sys
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from render_layer_grids import LAYER_SIZES  # sibling script: the layer grids' full settings
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOTEBOOKS = os.path.dirname(HERE)
 
@@ -318,14 +320,22 @@ LAYER_GRIDS = header(
     "Units are rendered in batches (one unit per batch element, the way Lucid's notebooks "
     "batch channels) with `lucid_vgg.recipes.render_layer`. Each finished unit is saved as a "
     "PNG under `OUT`, and units already on disk are loaded instead of rendered, so a long run "
-    "that is interrupted resumes where it stopped.",
+    "that is interrupted resumes where it stopped.\n\n"
+    "At full settings `conv1_1` to `conv3_1` are rendered at 128 px and `conv4_1`/`conv5_x` "
+    "at 64 px: at 128 px each of those layers alone takes 4-7 hours on 2 CPU cores. The "
+    "pictures committed with this notebook are rendered with "
+    "`notebooks/tools/render_layer_grids.py` (the same calls, stopped and resumed across "
+    "several sessions; per-batch times in "
+    "`docs/layer_grids/timings.jsonl`), then the notebook is run with "
+    "`LUCID_VGG_OUT=docs` and loads the units from `docs/layer_grids/`.",
     "layer_grids",
-    ["SIZE = 32 if QUICK else 128       # image size in pixels",
+    ["SIZE = 32 if QUICK else 128       # image size in pixels, conv1_1 to conv3_1",
+     "SMALL_SIZE = 32 if QUICK else 64  # conv4_1 and conv5_x: a quarter of the work",
      "STEPS = 8 if QUICK else 512       # optimisation steps per batch",
      "N_UNITS = 4 if QUICK else None    # None: every unit of the layer",
      "BATCH = 4 if QUICK else 8         # units rendered together",
      "THUMB = 64                        # display size of each unit in the overview grids"],
-    "128 px, 512 steps, all 2496 units")
+    "128 px for conv1_1-conv3_1 and 64 px for conv4_1/conv5_x, 512 steps, all 2496 units")
 LAYER_GRIDS += [
     code('''
 from lucid_vgg import recipes
@@ -343,11 +353,11 @@ def overview(images, units, thumb=THUMB):
     cols = int(np.ceil(np.sqrt(len(units))))
     return image_grid(list(images), n_cols=cols, labels=[str(u) for u in units])
 
-def show_layer(layer):
+def show_layer(layer, size):
     depth = model.get_layer(layer).depth
     units = list(range(depth if N_UNITS is None else N_UNITS))
     t = time.time()
-    images, info = recipes.render_layer(model, layer, out_dir=OUT, units=units, size=SIZE,
+    images, info = recipes.render_layer(model, layer, out_dir=OUT, units=units, size=size,
                                         steps=STEPS, batch_size=BATCH, seed=0,
                                         return_info=True)
     print(f"{layer}: {len(info.rendered)} units rendered, {len(info.loaded)} loaded from "
@@ -367,9 +377,12 @@ _GRID_PROSE = {
     "conv5_2/conv5_2": "",
     "conv5_3/conv5_3": "The last convolutional layer, just below the classifier.",
 }
+assert list(_GRID_PROSE) == list(LAYER_SIZES)
+assert set(LAYER_SIZES.values()) == {128, 64}  # the SIZE and SMALL_SIZE of the settings cell
 for _layer, _prose in _GRID_PROSE.items():
     LAYER_GRIDS.append(md(f"## {_layer.split('/')[0]}\n\n{_prose}".rstrip()))
-    LAYER_GRIDS.append(code(f'show_layer("{_layer}")'))
+    _size = "SIZE" if LAYER_SIZES[_layer] == 128 else "SMALL_SIZE"
+    LAYER_GRIDS.append(code(f'show_layer("{_layer}", {_size})'))
 LAYER_GRIDS.append(DONE)
 
 # ------------------------------------------------------------------------------------------

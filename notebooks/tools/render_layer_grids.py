@@ -1,0 +1,94 @@
+"""Render layer_grids.ipynb's units at full settings into docs/layer_grids, a few hours at a time.
+
+All 2,496 units take many CPU-hours on 2 cores, more than one working session has. This script
+makes exactly the notebook's `render_layer` calls (same sizes, steps, batch size and seed), stops
+cleanly at a batch boundary once `--minutes` have passed, and appends each batch's wall time to
+`timings.jsonl`. Because render_layer skips units whose PNG exists, the next run continues
+where this one stopped with the same per-batch seeds, and executing the notebook with
+`LUCID_VGG_OUT=docs` at the end loads every unit instead of rendering it.
+
+    python notebooks/tools/render_layer_grids.py --minutes 60 [LAYER ...]
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT_DIR = os.path.join(ROOT, "docs", "layer_grids")
+
+# Image size per layer at full settings. conv4_1 and conv5_x use 64 px: at 128 px they would
+# take 4-7 h per layer on 2 cores; 64 px is a quarter of the work.
+LAYER_SIZES = {
+    "conv1_1/conv1_1": 128,
+    "conv2_1/conv2_1": 128,
+    "conv3_1/conv3_1": 128,
+    "conv4_1/conv4_1": 64,
+    "conv5_1/conv5_1": 64,
+    "conv5_2/conv5_2": 64,
+    "conv5_3/conv5_3": 64,
+}
+STEPS = 512
+BATCH = 8
+SEED = 0
+
+
+class OutOfTime(Exception):
+    """Raised from render_layer's progress callback, after a batch is saved, to stop a run."""
+
+
+def render(layers, minutes, out_dir=OUT_DIR, log=print):
+    """Render the missing units of `layers` until `minutes` have passed; True if all are done."""
+    import modelzoo.vision_models as models
+    from lucid_vgg import recipes
+
+    model = models.VGG16_caffe()
+    deadline = time.time() + 60 * minutes
+    os.makedirs(out_dir, exist_ok=True)
+    timings = os.path.join(out_dir, "timings.jsonl")
+    for layer in layers:
+        if time.time() > deadline:
+            log(f"out of time before {layer}; rerun to continue")
+            return False
+        size = LAYER_SIZES[layer]
+        last = [time.time(), 0]
+
+        def progress(done, total):
+            now = time.time()
+            record = {"layer": layer, "size": size, "steps": STEPS, "batch": BATCH,
+                      "units_done": done, "units_total": total,
+                      "seconds": round(now - last[0], 1),
+                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)),
+                      "load_average": round(os.getloadavg()[0], 2)}
+            with open(timings, "a") as f:
+                f.write(json.dumps(record) + "\n")
+            log(f"{layer}: {done}/{total} units, batch took {record['seconds']} s")
+            last[0] = now
+            if now > deadline and done < total:
+                raise OutOfTime(layer)
+
+        try:
+            recipes.render_layer(model, layer, out_dir=out_dir, size=size, steps=STEPS,
+                                 batch_size=BATCH, seed=SEED, progress=progress)
+        except OutOfTime:
+            log(f"stopped after {minutes} min in {layer}; rerun to continue")
+            return False
+    return True
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("layers", nargs="*", default=list(LAYER_SIZES),
+                   help="layers to render, in order (default: all of the notebook's)")
+    p.add_argument("--minutes", type=float, default=60.0,
+                   help="stop at the first batch boundary after this many minutes")
+    args = p.parse_args(argv)
+    unknown = [layer for layer in args.layers if layer not in LAYER_SIZES]
+    if unknown:
+        p.error(f"unknown layers {unknown}; choose from {list(LAYER_SIZES)}")
+    return 0 if render(args.layers, args.minutes) else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
