@@ -3,6 +3,7 @@ weights cache under concurrency/corruption (those last ones live in test_weights
 test_download.py; see the index at the end of tests/test_bad_input_catalogue.py)."""
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -206,11 +207,14 @@ WRITER = textwrap.dedent("""
 def test_killed_writer_never_leaves_a_partial_target(tmp_path):
     """SIGKILL a process saving a large PNG, .npy and graph (+ sidecar) in a loop, at random
     times; every target present must load completely (a graph may only fail its sidecar check,
-    which the cache treats as 'rebuild', never as a usable graph)."""
+    which the cache treats as 'rebuild', never as a usable graph), and the next write of each
+    target sweeps the temp files the killed writer left."""
     from PIL import Image
 
+    from lucid_vgg.misc import io as mio
     from modelzoo.weights import cache
-    from modelzoo.weights.graph_file import CorruptGraphError, load_graph_def_file, parse_graph_def
+    from modelzoo.weights.graph_file import (CorruptGraphError, load_graph_def_file, parse_graph_def,
+                                             save_graph_def_file)
 
     seed = random.randrange(1 << 30)
     rnd = random.Random(seed)
@@ -250,8 +254,62 @@ def test_killed_writer_never_leaves_a_partial_target(tmp_path):
         assert [n.name for n in gd.node] == ["weights"], ctx
         visible = sorted(p for p in os.listdir(target) if not p.startswith("."))
         assert set(visible) <= {"big.png", "big.npy", "big.pb", "big.pb.json"}, ctx
-        # only hidden temp files (".big.png.XXXX.tmp") may survive a SIGKILL, never at a target path
-        assert all(p.endswith(".tmp") for p in os.listdir(target) if p.startswith(".")), ctx
+        # only hidden temp files (".big.png.PID.XXXX.tmp") may survive a SIGKILL, never at a target
+        # path, and they name the killed writer's pid ...
+        temp = re.compile(r"\.big\.(png|npy|pb|pb\.json)\.%d\.[^.]+\.tmp\Z" % proc.pid)
+        assert all(temp.match(p) for p in os.listdir(target) if p.startswith(".")), ctx
+        # ... so the next write of each target removes them
+        mio.save(np.zeros((8, 8, 3), np.uint8), str(target / "big.png"))
+        mio.save(arr, str(target / "big.npy"))
+        save_graph_def_file(gd, str(target / "big.pb"))
+        assert sorted(os.listdir(target)) == ["big.npy", "big.pb", "big.pb.json", "big.png"], ctx
+
+
+def _dead_pid():
+    """The pid of a process that has exited (and been reaped): what a SIGKILLed writer leaves."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"], env=ENV)
+    proc.wait(30)
+    with pytest.raises(ProcessLookupError):
+        os.kill(proc.pid, 0)
+    return proc.pid
+
+
+@pytest.mark.parametrize("writer", ["png", "npy", "atomic_write_bytes", "download"])
+def test_next_write_sweeps_temp_files_of_dead_writers(tmp_path, writer):
+    """A temp file named with a dead writer's pid is removed by the next write of the same
+    target; temps of a live pid, of other targets, with another suffix or without a pid stay."""
+    from lucid_vgg.misc import io as mio
+    from modelzoo.weights.download import cache_path_for, fetch
+    from modelzoo.weights.graph_file import atomic_write_bytes
+
+    srv, suffix = None, ".tmp"
+    if writer == "download":
+        srv, H, url = _serve(os.urandom(20_000))
+        target, suffix = cache_path_for(url, str(tmp_path)), ".part"
+    else:
+        target = str(tmp_path / {"png": "img.png", "npy": "arr.npy"}.get(writer, "g.pb"))
+    write = {"png": lambda: mio.save(np.zeros((4, 4, 3), np.uint8), target),
+             "npy": lambda: mio.save(np.arange(5.0), target),
+             "atomic_write_bytes": lambda: atomic_write_bytes(target, b"graph bytes"),
+             "download": lambda: fetch(url, cache_dir=str(tmp_path), progress=False)}[writer]
+    d, base = os.path.split(target)
+    os.makedirs(d, exist_ok=True)
+    dead = _dead_pid()
+    stale = f".{base}.{dead}.k3j_x9q2{suffix}"
+    kept = [f".{base}.{os.getpid()}.a1b2c3d4{suffix}",  # a live writer (this process)
+            f".other.bin.{dead}.a1b2c3d4{suffix}",  # another target
+            f".{base}.{dead}.{dead}.a1b2c3d4{suffix}",  # the target "{base}.{dead}"
+            f".{base}.{dead}.a1b2c3d4.other",  # another suffix
+            f".{base}.a1b2c3d4{suffix}"]  # old name without a pid
+    for name in [stale] + kept:
+        open(os.path.join(d, name), "w").close()
+    try:
+        write()
+    finally:
+        if srv is not None:
+            srv.shutdown()
+            srv.server_close()
+    assert sorted(os.listdir(d)) == sorted(kept + [base])
 
 
 KILLED_BUILDER = textwrap.dedent("""

@@ -10,13 +10,12 @@ import os
 import re
 import socket
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 import warnings
 
-from modelzoo.weights.graph_file import _umask, atomic_write_bytes, sha256_file
+from modelzoo.weights.graph_file import _umask, atomic_write_bytes, sha256_file, temp_file_beside
 
 VGG16_URL = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
 CHUNK = 1 << 16
@@ -186,8 +185,7 @@ def fetch(url, cache_dir=None, timeout=30.0, progress=None, resumes=3, sha256=No
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     if progress is None:
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix="." + os.path.basename(dest) + ".",
-                               suffix=".part")
+    fd, tmp = temp_file_beside(dest, ".part")
     try:
         with os.fdopen(fd, "wb") as f:
             size = _download_into(url, f, timeout, progress, resumes)

@@ -5,6 +5,8 @@ A truncated or foreign file must fail loudly here rather than import as a partia
 import hashlib
 import json
 import os
+import re
+import tempfile
 
 import tensorflow as tf
 from google.protobuf.message import DecodeError
@@ -114,14 +116,49 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+def _pid_alive(pid):
+    """Whether process `pid` exists on this machine (a PermissionError still means it exists)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True
+    return True
+
+
+def sweep_stale_temps(path, suffix):
+    """Remove `.NAME.PID.xxxx<suffix>` siblings of `path` whose writer PID is dead.
+
+    A SIGKILLed writer cannot clean up its temp file; the next write of the same target does."""
+    d, base = os.path.split(os.path.abspath(path))
+    pattern = re.compile(r"\.%s\.(\d+)\.[^.]+%s\Z" % (re.escape(base), re.escape(suffix)))
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return
+    for name in names:
+        m = pattern.match(name)
+        if m and not _pid_alive(int(m.group(1))):
+            try:
+                os.unlink(os.path.join(d, name))
+            except OSError:  # vanished: another writer swept it first
+                pass
+
+
+def temp_file_beside(path, suffix):
+    """(fd, tmp) of a new temp file `.NAME.<our pid>.xxxx<suffix>` beside `path`, after sweeping
+    the temps dead writers left there (the pid in the name is what makes that sweep safe)."""
+    d, base = os.path.split(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    sweep_stale_temps(path, suffix)
+    return tempfile.mkstemp(dir=d, prefix=f".{base}.{os.getpid()}.", suffix=suffix)
+
+
 def atomic_write_bytes(path, data):
     """Write `data` to `path` via a temp file in the same directory + fsync + os.replace."""
-    import tempfile
-
     path = os.fspath(path)
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    fd, tmp = temp_file_beside(path, ".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -1,7 +1,6 @@
 """Atomic file writes: a killed process never leaves a truncated file at the target."""
 import contextlib
 import os
-import tempfile
 
 # Read the umask once so temp files (created 0600) can be given normal permissions.
 _UMASK = os.umask(0o022)
@@ -16,11 +15,11 @@ def write_handle(path, mode="wb"):
     """
     if "w" not in mode:
         raise ValueError("write_handle needs a write mode such as 'wb' or 'w', got %r." % mode)
+    # imported here: importing modelzoo loads TensorFlow, and lucid_vgg.misc.io must import without it
+    from modelzoo.weights.graph_file import temp_file_beside
+
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
+    fd, tmp = temp_file_beside(path, ".tmp")
     try:
         kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as handle:
