@@ -325,6 +325,27 @@ def _default_session_graph_def(output_names):
         sess, graph_def, [n.split(":")[0] for n in output_names], variable_names_whitelist=variables)
 
 
+def subgraph(graph_def, names):
+    """`graph_def` cut to the nodes `names` and everything they read (data and control inputs),
+    in the original order. What tf.compat.v1 extract_sub_graph does, without its deprecation
+    warning on every render."""
+    by_name = {n.name: n for n in graph_def.node}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise KeyError(f"{missing} are not in the graph.")
+    keep, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name not in keep:
+            keep.add(name)
+            todo.extend(i.lstrip("^").split(":")[0] for i in by_name[name].input)
+    out = tf.compat.v1.GraphDef()
+    out.versions.CopyFrom(graph_def.versions)
+    out.library.CopyFrom(graph_def.library)
+    out.node.extend(n for n in graph_def.node if n.name in keep)
+    return out
+
+
 def _write_atomic(path, data):
     path = os.fspath(path)
     if "://" in path:  # gs:// etc.: tf.io.gfile, temp name then rename
@@ -360,7 +381,7 @@ def prepare_graph_def(input_name, output_names, image_shape, image_value_range, 
                         "pass Keras models / tf.functions as model=.")
     _missing(graph_def, [input_name], "input_name")
     _missing(graph_def, output_names, "output name")
-    pruned = tf.compat.v1.graph_util.extract_sub_graph(graph_def, [n.split(":")[0] for n in output_names])
+    pruned = subgraph(graph_def, [n.split(":")[0] for n in output_names])
     if input_name not in {n.name for n in pruned.node}:
         raise ValueError(f"The outputs {output_names} do not depend on input_name {input_name!r}; "
                          "check the names (suggest_save_args(graph_def) guesses them).")

@@ -88,3 +88,24 @@ def test_render_vis_bfloat16_with_redirected_relu(tiny_model):
         assert img.dtype == np.float32 and 0 <= img.min() and img.max() <= 1
         out[prec] = float(tiny_model.get_activations(img, "conv3_1/conv3_1")[..., 1].mean())
     assert abs(out["bfloat16"] - out["float32"]) <= 0.1 * abs(out["float32"])
+
+
+def test_subgraph_matches_tensorflows_extract_sub_graph(tiny_model):
+    import tensorflow as tf
+
+    from modelzoo.saving import subgraph
+
+    gd = tf.compat.v1.GraphDef()
+    gd.CopyFrom(tiny_model.graph_def)
+    # a control input and an output-index input must be followed too
+    extra = gd.node.add()
+    extra.name, extra.op = "after_conv2", "Identity"
+    extra.input.extend(["conv2_1/conv2_1:0", "^conv1_2/conv1_2"])
+    extra.attr["T"].type = tf.float32.as_datatype_enum
+    for targets in (["conv1_2/conv1_2"], ["after_conv2"], ["conv1_1/conv1_1", "conv3_1/conv3_1"]):
+        ours = subgraph(gd, targets)
+        theirs = tf.compat.v1.graph_util.extract_sub_graph(gd, targets)
+        assert [n.name for n in ours.node] == [n.name for n in theirs.node]
+    assert len(subgraph(gd, ["conv1_2/conv1_2"]).node) < len(gd.node)
+    with pytest.raises(KeyError, match="nope"):
+        subgraph(gd, ["nope"])

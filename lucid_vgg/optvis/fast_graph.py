@@ -6,6 +6,8 @@ import weakref
 
 import tensorflow as tf
 
+from modelzoo.saving import subgraph
+
 PRECISIONS = ("float32", "bfloat16", "auto")
 
 
@@ -77,7 +79,7 @@ def fast_graph_def(model, nodes=None, precision="float32"):
     if key not in cache:
         gd = model.graph_def
         if nodes:
-            gd = tf.compat.v1.graph_util.extract_sub_graph(gd, list(nodes))
+            gd = subgraph(gd, list(nodes))
         if precision == "bfloat16":
             gd = to_bfloat16_graph_def(gd, model.input_name)
         cache[key] = gd
