@@ -1,5 +1,12 @@
 """Caffe-trained models ported to TF, as in Lucid's zoo: VGG16_caffe."""
+import os
+
 from modelzoo.vision_base import IMAGENET_MEAN_BGR, Model
+
+# The 1000 ILSVRC-2012 class names in class-index order (= VGG16's fc8/prob units), shipped with
+# the package so `model.labels` works offline; provenance in modelzoo/labels/README.md.
+IMAGENET_LABELS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "labels",
+                                    "ImageNet_standard.txt")
 
 _VGG16_DENSE = ("fc6/fc6", "fc7/fc7", "prob")
 
@@ -13,7 +20,7 @@ class VGG16_caffe(Model):
     """
 
     model_path = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
-    labels_path = "https://storage.googleapis.com/modelzoo/labels/ImageNet_standard.txt"
+    labels_path = IMAGENET_LABELS_PATH
     dataset = "ImageNet"
     image_shape = [224, 224, 3]
     is_BGR = True

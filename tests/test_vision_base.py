@@ -110,6 +110,42 @@ def test_vgg16_metadata_matches_lucid():
     np.testing.assert_allclose(m.image_value_range[0], -IMAGENET_MEAN_BGR)
 
 
+def test_vgg16_labels_ship_with_the_package(monkeypatch):
+    """The 1000 ImageNet class names (prob/fc8 order) are read from the package, never downloaded."""
+    import os
+
+    import modelzoo.weights.download as download
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("VGG16_caffe.labels must not download anything")
+
+    monkeypatch.setattr(download, "fetch", no_network)
+    m = VGG16_caffe()
+    path = str(m.labels_path)
+    assert not path.startswith(("http://", "https://")) and os.path.isfile(path)
+    labels = m.labels
+    assert len(labels) == m.get_layer("prob").depth == 1000
+    assert labels[0] == "tench" and labels[1] == "goldfish" and labels[999] == "toilet tissue"
+    assert len(set(labels)) == 1000 and all(name and name == name.strip() for name in labels)
+
+
+def test_labels_path_url_still_goes_through_download(monkeypatch, tmp_path):
+    """Other entries may keep a URL labels_path: it is fetched (cached) and read line by line."""
+    from modelzoo import Model
+    import modelzoo.weights.download as download
+
+    local = tmp_path / "labels.txt"
+    local.write_text("cat\ndog\n", encoding="utf-8")
+    fetched = []
+    monkeypatch.setattr(download, "fetch", lambda url, *a, **k: fetched.append(url) or str(local))
+
+    class UrlLabels(Model):
+        labels_path = "https://example.invalid/labels.txt"
+
+    assert UrlLabels().labels == ["cat", "dog"]
+    assert fetched == ["https://example.invalid/labels.txt"]
+
+
 def test_import_graph_keeps_static_batch_forgets_xy(tiny_model):
     @tf.function(input_signature=[tf.TensorSpec([3, 16, 16, 3], tf.float32)])
     def f(x):

@@ -1,0 +1,1 @@
+"""Data files read by the model-zoo entries (see README.md here): a package so setuptools ships them."""
