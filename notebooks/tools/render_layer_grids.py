@@ -52,7 +52,7 @@ def render(layers, minutes, out_dir=OUT_DIR, log=print):
             log(f"out of time before {layer}; rerun to continue")
             return False
         size = LAYER_SIZES[layer]
-        last = [time.time(), 0]
+        last = [time.time()]
 
         def progress(done, total):
             now = time.time()
@@ -77,13 +77,38 @@ def render(layers, minutes, out_dir=OUT_DIR, log=print):
     return True
 
 
+def summary(out_dir=OUT_DIR):
+    """Per layer from timings.jsonl: units rendered, total seconds, seconds per unit."""
+    totals = {}
+    with open(os.path.join(out_dir, "timings.jsonl")) as f:
+        for line in f:
+            r = json.loads(line)
+            t = totals.setdefault(r["layer"], {"size": r["size"], "batches": 0, "seconds": 0.0,
+                                               "max_load": 0.0})
+            t["batches"] += 1
+            t["seconds"] += r["seconds"]
+            t["max_load"] = max(t["max_load"], r["load_average"])
+    rows = ["| layer | size | batches of 8 | total | per unit | highest load average |",
+            "|---|---|---|---|---|---|"]
+    for layer, t in totals.items():
+        units = BATCH * t["batches"]
+        rows.append(f"| {layer} | {t['size']} px | {t['batches']} | {t['seconds'] / 60:.1f} min "
+                    f"| {t['seconds'] / units:.1f} s | {t['max_load']} |")
+    return "\n".join(rows)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("layers", nargs="*", default=list(LAYER_SIZES),
                    help="layers to render, in order (default: all of the notebook's)")
     p.add_argument("--minutes", type=float, default=60.0,
                    help="stop at the first batch boundary after this many minutes")
+    p.add_argument("--summary", action="store_true",
+                   help="print a Markdown table of the recorded times and exit")
     args = p.parse_args(argv)
+    if args.summary:
+        print(summary())
+        return 0
     unknown = [layer for layer in args.layers if layer not in LAYER_SIZES]
     if unknown:
         p.error(f"unknown layers {unknown}; choose from {list(LAYER_SIZES)}")
