@@ -36,7 +36,9 @@ FULL_TIMES = {
     "neuron_diversity": "about 19 min (1152 s, TF 2.21 CPU; a CI run shared the machine "
                         "for the first 6 min, load average 2-3)",
     "neuron_interaction": NOT_MEASURED,
-    "activation_grid": NOT_MEASURED,
+    "activation_grid": "about 24 min (1410 s, TF 2.21 CPU; no other job on the machine: the "
+                       "simple conv5_1 grid 751 s, the three shared-parameter grids 188-239 s "
+                       "each)",
     "neuron_groups": "about 5 min (289 s, TF 2.21 CPU; load average 0.2-2.4, the machine "
                      "was nearly idle)",
     "modelzoo": "under 1 min (44 s, TF 2.21 CPU; the machine was shared with a CI run "
@@ -682,11 +684,11 @@ def grid(layer):
     print(f"{layer}, {cells.shape[0]} x {cells.shape[1]} cells: {time.time() - t:.0f} s")
     show([img, recipes.assemble(cells)], labels=["photo", layer])
 '''),
-    md("## conv4_1\n\nThe finest grid: mostly textures (fur, stripes, the background's "
-       "smooth gradients)."),
+    md("## conv4_1\n\nThe finest grid: one fur-like texture almost everywhere, and a "
+       "different, round eye-like texture where the cat's eyes and nose are."),
     code('grid("conv4_1/conv4_1")'),
-    md("## conv5_1\n\nCoarser and more semantic: parts of the cat's face appear where the "
-       "face is."),
+    md("## conv5_1\n\nCoarser and more semantic: eyes appear where the cat's eyes are, a "
+       "snout around its nose, whiskers below and fur elsewhere."),
     code('grid("conv5_1/conv5_1")'),
     md("## conv5_2"),
     code('grid("conv5_2/conv5_2")'),
