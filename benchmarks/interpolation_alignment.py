@@ -2,7 +2,8 @@
 
 Lucid weighs `alignment` by 1e-1 on InceptionV1. The penalty is a mean of squared activation
 differences while the channel objective is a mean activation, and VGG16's activations are about
-100x larger than InceptionV1's, so the same weight can freeze all frames into one picture.
+10x larger than InceptionV1's, so relative to the objective the penalty is ~100x stronger and the
+same weight can freeze all frames into one picture.
 For each weight this renders conv5_1:303 -> conv5_1:5 in 6 frames (recipes.interpolate) and
 reports, per frame, the two units' activations on the untransformed frame, the endpoints'
 activations relative to the plain (unaligned) render, and the mean change between frames.

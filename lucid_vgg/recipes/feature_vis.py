@@ -12,8 +12,11 @@ from lucid_vgg.recipes import _common
 #: Lucid's neuron_diversity notebook used `channel(layer, n) - 1e2 * diversity(layer)` on
 #: InceptionV1; VGG16's activations are ~10x larger, so the same balance needs 1e3 (measured).
 DIVERSITY_WEIGHT = 1e3
-#: Lucid's aligned interpolation: `channel_interpolate(...) + 1e-1 * alignment(..., decay_ratio=5)`.
-ALIGNMENT_WEIGHT = 1e-1
+#: Lucid's aligned interpolation used `channel_interpolate(...) + 1e-1 * alignment(...)`. The
+#: alignment penalty is a mean of squared activations, ~100x larger on VGG16: at 1e-1 all frames
+#: freeze into one picture, at 1e-2 the first frame is still half unit 2; 1e-3 keeps each end
+#: frame its own unit with the frames morphing in between (benchmarks/interpolation_alignment.py).
+ALIGNMENT_WEIGHT = 1e-3
 ALIGNMENT_DECAY_RATIO = 5
 
 

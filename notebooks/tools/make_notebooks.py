@@ -615,6 +615,12 @@ makes the frames share part of their parameterisation (low-resolution tensors co
 frames or interpolated between them) and adds a small `objectives.alignment` penalty on the
 difference between neighbouring frames' activations at lower layers. The frames then morph
 smoothly from one unit into the other.
+
+Lucid weighs that penalty by `1e-1` on InceptionV1. It is a mean of *squared* activations, and
+VGG16's activations are about ten times larger, so on VGG16 `1e-1` freezes every frame into the
+same picture; the recipe's default `recipes.ALIGNMENT_WEIGHT` is `1e-3`, the largest weight at
+which the first and last frames still show their own unit (measured with
+`benchmarks/interpolation_alignment.py`, numbers in `docs/quality/`).
 '''),
     code('''
 t = time.time()
