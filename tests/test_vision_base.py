@@ -158,3 +158,61 @@ def test_import_graph_keeps_static_batch_forgets_xy(tiny_model):
 
 def test_lucid_tutorial_load_graphdef_call_still_works(tiny_model):
     assert tiny_model.load_graphdef() is tiny_model.graph_def
+
+
+# -- get_activations imports only what the requested layers read -------------------------------
+def _imported_ops(model, names):
+    """Op names (without the import scope) of the graph get_activations traces for `names`."""
+    fn = model._activation_fn(tuple(names))  # pylint: disable=protected-access
+    graph = fn.get_concrete_function().graph
+    return {op.name[len("activations/"):] for op in graph.get_operations()
+            if op.name.startswith("activations/")}
+
+
+def test_early_layer_activations_unchanged_by_the_cut(tiny_model_fc, rng_images):
+    """conv1_1 through the cut graph: the same numbers as through the whole imported graph."""
+    @tf.function(autograph=False)
+    def full(x):
+        return tiny_model_fc.import_graph(x, scope="full")("conv1_1/conv1_1")
+
+    ref = full(tf.constant(rng_images)).numpy()
+    got = tiny_model_fc.get_activations(rng_images, "conv1_1/conv1_1")
+    np.testing.assert_array_equal(got, ref)
+    with_prob = tiny_model_fc.get_activations(rng_images, ["conv1_1/conv1_1", "prob"])
+    np.testing.assert_array_equal(with_prob["conv1_1/conv1_1"], ref)
+    assert with_prob["prob"].shape == (2, 10)
+
+
+def test_early_layer_imports_no_later_layers(tiny_model_fc):
+    ops = _imported_ops(tiny_model_fc, ["conv1_1/conv1_1"])
+    assert "conv1_1/conv1_1" in ops and "input" in ops
+    later = [op for op in ops if op.startswith(("conv1_2", "conv2", "conv3", "pool", "fc", "prob"))]
+    assert later == []
+    # the model's own graph is untouched and still has everything
+    names = {node.name for node in tiny_model_fc.graph_def.node}
+    assert {"conv3_1/conv3_1", "fc6/fc6", "prob"} <= names
+
+
+def test_two_layers_keep_both_and_nothing_after(tiny_model_fc, rng_images):
+    names = ["conv1_1/conv1_1", "conv2_1/conv2_1:0"]
+    ops = _imported_ops(tiny_model_fc, names)
+    assert {"conv1_1/conv1_1", "conv1_2/conv1_2", "conv2_1/conv2_1"} <= ops
+    assert not [op for op in ops if op.startswith(("conv2_2", "conv3", "fc", "prob"))]
+    both = tiny_model_fc.get_activations(rng_images, names)
+    np.testing.assert_array_equal(both["conv1_1/conv1_1"],
+                                  tiny_model_fc.get_activations(rng_images, "conv1_1/conv1_1"))
+    np.testing.assert_array_equal(both["conv2_1/conv2_1:0"],
+                                  tiny_model_fc.get_activations(rng_images, "conv2_1/conv2_1"))
+
+
+def test_with_graph_def_is_a_proxy_with_its_own_cache(tiny_model, rng_images):
+    from lucid_vgg.optvis.fast_graph import model_running
+    from modelzoo.saving import subgraph
+
+    tiny_model.get_activations(rng_images, "conv1_1/conv1_1")  # fills the model's cache
+    cut = subgraph(tiny_model.graph_def, ["conv1_2/conv1_2"])
+    proxy = model_running(tiny_model, cut)
+    assert tiny_model.with_graph_def(tiny_model.graph_def) is tiny_model
+    assert proxy is not tiny_model and proxy.graph_def is cut and type(proxy) is type(tiny_model)
+    assert "_activation_fns" not in proxy.__dict__ and tiny_model._activation_fns  # pylint: disable=protected-access
+    assert tiny_model.graph_def is not cut and len(tiny_model.graph_def.node) > len(cut.node)

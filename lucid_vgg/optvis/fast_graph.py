@@ -1,7 +1,6 @@
 """The graph a render actually runs: the model's GraphDef cut to the nodes the objectives
 read, optionally converted to bfloat16 (float32 parameters and images stay outside it).
 """
-import copy
 import weakref
 
 import tensorflow as tf
@@ -87,10 +86,6 @@ def fast_graph_def(model, nodes=None, precision="float32"):
 
 
 def model_running(model, graph_def):
-    """A shallow copy of `model` whose import_graph imports `graph_def` instead of its own."""
-    if graph_def is model.graph_def:
-        return model
-    proxy = copy.copy(model)
-    proxy.__dict__.pop("_activation_fns", None)
-    proxy._graph_def = graph_def  # pylint: disable=protected-access
-    return proxy
+    """A shallow copy of `model` whose import_graph imports `graph_def` instead of its own
+    (`Model.with_graph_def`; kept under this name for render.py and the benchmarks)."""
+    return model.with_graph_def(graph_def)
