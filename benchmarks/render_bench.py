@@ -127,7 +127,7 @@ def step_flops(model, objective, hw, batch=1):
     graph = tf.Graph()
     with graph.as_default():
         nodes = render.needed_nodes(model, [objective], (batch, 128, 128, 3))
-        run = render.model_running(model, render.fast_graph_def(model, nodes, "float32"))
+        run = model.with_graph_def(render.fast_graph_def(model, nodes, "float32"))
         x = tf.compat.v1.placeholder(tf.float32, [batch, hw[0], hw[1], 3])
         T = run.import_graph(x, scope="f", forget_xy_shape=False)
         loss = objective(lambda name: x if name == "input" else T(name))

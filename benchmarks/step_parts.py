@@ -56,7 +56,7 @@ def network_fn(model, layer, precision, jit, batch, size=140):
     gd = render.fast_graph_def(model, nodes, precision)
     if jit:  # XLA has no Placeholder kernel: the (input_map-replaced) input node becomes a Const
         gd = _input_as_const(gd, model.input_name)
-    run = render.model_running(model, gd)
+    run = model.with_graph_def(gd)
     x = tf.random.uniform([batch, size, size, 3])
 
     @tf.function(jit_compile=jit, autograph=False)

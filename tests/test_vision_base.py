@@ -206,12 +206,11 @@ def test_two_layers_keep_both_and_nothing_after(tiny_model_fc, rng_images):
 
 
 def test_with_graph_def_is_a_proxy_with_its_own_cache(tiny_model, rng_images):
-    from lucid_vgg.optvis.fast_graph import model_running
     from modelzoo.saving import subgraph
 
     tiny_model.get_activations(rng_images, "conv1_1/conv1_1")  # fills the model's cache
     cut = subgraph(tiny_model.graph_def, ["conv1_2/conv1_2"])
-    proxy = model_running(tiny_model, cut)
+    proxy = tiny_model.with_graph_def(cut)
     assert tiny_model.with_graph_def(tiny_model.graph_def) is tiny_model
     assert proxy is not tiny_model and proxy.graph_def is cut and type(proxy) is type(tiny_model)
     assert "_activation_fns" not in proxy.__dict__ and tiny_model._activation_fns  # pylint: disable=protected-access

@@ -83,9 +83,3 @@ def fast_graph_def(model, nodes=None, precision="float32"):
             gd = to_bfloat16_graph_def(gd, model.input_name)
         cache[key] = gd
     return cache[key]
-
-
-def model_running(model, graph_def):
-    """A shallow copy of `model` whose import_graph imports `graph_def` instead of its own
-    (`Model.with_graph_def`; kept under this name for render.py and the benchmarks)."""
-    return model.with_graph_def(graph_def)

@@ -41,7 +41,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_vgg.optvis import objectives
-from lucid_vgg.optvis.fast_graph import fast_graph_def, model_running, resolve_precision
+from lucid_vgg.optvis.fast_graph import fast_graph_def, resolve_precision
 from lucid_vgg.optvis.overrides.redirected_relu import redirected_relu_override
 
 log = logging.getLogger(__name__)
@@ -271,7 +271,7 @@ class Visualization:
             self._check_image_size(nodes)
         if nodes is None and self.precision == "float32":
             return self.model
-        return model_running(self.model, fast_graph_def(self.model, nodes, self.precision))
+        return self.model.with_graph_def(fast_graph_def(self.model, nodes, self.precision))
 
     def _check_image_size(self, nodes):
         """Refuse an image smaller than the pooling in front of the layers the objectives read."""
