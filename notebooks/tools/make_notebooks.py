@@ -35,7 +35,8 @@ FULL_TIMES = {
                         "4-5, so this is pessimistic)",
     "neuron_diversity": "about 19 min (1152 s, TF 2.21 CPU; a CI run shared the machine "
                         "for the first 6 min, load average 2-3)",
-    "neuron_interaction": NOT_MEASURED,
+    "neuron_interaction": "about 17 min (1035 s, TF 2.21 CPU; short test runs shared the "
+                          "machine for a few minutes, load average up to 3)",
     "activation_grid": "about 24 min (1410 s, TF 2.21 CPU; no other job on the machine: the "
                        "simple conv5_1 grid 751 s, the three shared-parameter grids 188-239 s "
                        "each)",
