@@ -215,3 +215,37 @@ def test_neuron_groups_bad_input(tiny_model, tiny_model_fc, photo):
         recipes.neuron_groups(tiny_model_fc, photo, "fc7/fc7")
     with pytest.raises(ValueError, match="rank"):
         recipes.neuron_groups(tiny_model, photo[0], L22)
+
+
+def _value_and_gradient(model, obj, images):
+    import tensorflow as tf
+
+    x = tf.constant(images)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = tf.function(lambda x: obj(model.import_graph(x)), autograph=False)(x)
+    return float(value), tape.gradient(value, x).numpy()
+
+
+def test_unit_per_image_is_the_sum_of_batched_channel_objectives(tiny_model, rng_images):
+    from lucid_vgg.optvis import objectives
+
+    images = np.asarray(rng_images[:2], np.float32)
+    assert len(images) == 2
+    units = [5, -1]  # negative indices count from the end, as in objectives.channel
+    summed = objectives.Objective.sum(
+        [objectives.channel(L22, u, batch=i) for i, u in enumerate(units)])
+    v_sum, g_sum = _value_and_gradient(tiny_model, summed, images)
+    v_one, g_one = _value_and_gradient(tiny_model, rl.unit_per_image(L22, units), images)
+    assert v_sum != 0
+    np.testing.assert_allclose(v_one, v_sum, rtol=1e-5)
+    np.testing.assert_allclose(g_one, g_sum, rtol=1e-4, atol=1e-6 * np.abs(g_sum).max())
+
+
+def test_unit_per_image_rejects_bad_units(tiny_model, rng_images):
+    images = np.asarray(rng_images[:2], np.float32)
+    depth = tiny_model.get_layer(L22).depth
+    with pytest.raises(ValueError, match=f"channel {depth} is out of range"):
+        _value_and_gradient(tiny_model, rl.unit_per_image(L22, [0, depth]), images)
+    with pytest.raises(ValueError, match="3 units for a batch of 2"):
+        _value_and_gradient(tiny_model, rl.unit_per_image(L22, [0, 1, 2]), images)

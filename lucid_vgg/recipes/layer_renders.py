@@ -55,14 +55,41 @@ def _check_units(units, depth, layer):
     return out
 
 
+def unit_per_image(layer, units):
+    """Objective: the sum over batch elements i of channel `units[i]`'s mean activation in image i.
+
+    The value of `Objective.sum(channel(layer, u, batch=i) for i, u in enumerate(units))`, but
+    as one masked reduction: the sum's gradient adds a full-size layer tensor per batch element
+    (eight 46 MB tensors per step for conv1_1 at 128 px), the mask's is a single one, which made
+    a batch of 8 conv1_1 units 2.4x faster per step.
+    """
+    import tensorflow as tf
+
+    from lucid_vgg.optvis import objectives
+
+    units = list(units)
+
+    def inner(T):
+        t = T(layer)
+        for u in units:
+            objectives._check_channel(t, layer, u)  # pylint: disable=protected-access
+        if t.shape[0] is not None and t.shape[0] != len(units):
+            raise ValueError(f"unit_per_image: {len(units)} units for a batch of {t.shape[0]}.")
+        depth = t.shape[-1]
+        mask = tf.one_hot([int(u) % depth for u in units], depth, dtype=t.dtype)[:, None, None, :]
+        return tf.reduce_sum(tf.reduce_mean(t * mask, axis=[1, 2]))
+
+    return objectives.Objective(inner, name=f"unit_per_image:{layer}",
+                                description=f"Unit_Per_Image [{layer}, {units}]")
+
+
 def render_units(model, layer, units, size=128, steps=512, transforms=None, optimizer=None,
                  seed=None, use_fixed_seed=False, verbose=False, precision="float32"):
     """Render `units` of `layer` in one batch (one unit per batch element); [len(units), h, w, 3]."""
-    from lucid_vgg.optvis import objectives, param
+    from lucid_vgg.optvis import param
 
     units = list(units)
-    obj = objectives.Objective.sum(
-        [objectives.channel(layer, u, batch=i) for i, u in enumerate(units)])
+    obj = unit_per_image(layer, units)
     k = len(units)
     return _common.render(model, obj, lambda: param.image(size, batch=k), steps,
                           transforms=transforms, optimizer=optimizer, seed=seed,
