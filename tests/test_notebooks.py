@@ -25,3 +25,27 @@ def test_notebook_runs_in_quick_mode(path, tmp_path, monkeypatch):
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "notebooks/ holds no .ipynb"
+
+
+def test_execute_tool_strips_only_tensorflow_log_noise():
+    """notebooks/tools/execute_notebooks.py drops TF's start-up lines, keeps real stderr output."""
+    import importlib.util
+
+    tool = NOTEBOOKS[0].parent / "tools" / "execute_notebooks.py"
+    spec = importlib.util.spec_from_file_location("execute_notebooks", tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    v4 = nbformat.v4
+    noise = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+             "I0000 00:00:1795635653.560025    7011 port.cc:153] oneDNN custom operations are on.\n")
+    warning = "/x.py:3: UserWarning: NMF did not converge\n"
+    nb = v4.new_notebook(cells=[
+        v4.new_markdown_cell("text"),
+        v4.new_code_cell("a", outputs=[v4.new_output("stream", name="stderr", text=noise),
+                                       v4.new_output("stream", name="stdout", text=noise)]),
+        v4.new_code_cell("b", outputs=[v4.new_output("stream", name="stderr", text=noise + warning)]),
+    ])
+    module.strip_log_noise(nb)
+    first, second = nb.cells[1].outputs, nb.cells[2].outputs
+    assert [o["name"] for o in first] == ["stdout"]  # stdout is the notebook's own, kept whole
+    assert [o["text"] for o in second] == [warning]

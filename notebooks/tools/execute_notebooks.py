@@ -1,0 +1,77 @@
+"""Execute notebooks at full settings in place, the way the committed outputs were made.
+
+Runs each named notebook top to bottom with nbclient (quick mode off), drops TensorFlow's
+start-up log lines from the stderr outputs so the pictures are not buried in noise, writes the
+notebook back atomically and prints how long it took (the number for its first cell).
+
+    python notebooks/tools/execute_notebooks.py tutorial [NAME ...]
+    LUCID_VGG_OUT=docs python notebooks/tools/execute_notebooks.py layer_grids
+"""
+import argparse
+import os
+import re
+import sys
+import time
+
+NOTEBOOKS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# TensorFlow/absl/oneDNN start-up lines that say nothing about the notebook's results.
+LOG_NOISE = re.compile(
+    r"oneDNN custom operations|absl::InitializeLog|^[IWE]0000 |WARNING: All log messages"
+    r"|Unable to register cu|computation placer|TF-TRT|rebuild TensorFlow with"
+    r"|To enable the following instructions|This TensorFlow binary is optimized")
+
+
+def strip_log_noise(nb):
+    """Remove log-noise lines from stderr outputs; drop outputs left empty. Returns nb."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = "".join(line for line in out["text"].splitlines(True)
+                               if not LOG_NOISE.search(line))
+                if not text.strip():
+                    continue
+                out["text"] = text
+            kept.append(out)
+        cell["outputs"] = kept
+    return nb
+
+
+def execute(name, timeout):
+    """Run notebooks/<name>.ipynb at full settings and save it with its outputs; seconds taken."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from lucid_vgg.misc.io.writing import write_handle
+
+    path = os.path.join(NOTEBOOKS, name + ".ipynb")
+    if not os.path.exists(path):
+        names = sorted(f[:-6] for f in os.listdir(NOTEBOOKS) if f.endswith(".ipynb"))
+        raise SystemExit(f"no notebook {name!r} in {NOTEBOOKS}; there are: {', '.join(names)}")
+    nb = nbformat.read(path, as_version=4)
+    start = time.time()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": NOTEBOOKS}}).execute()
+    seconds = time.time() - start
+    with write_handle(path, "w") as handle:
+        nbformat.write(strip_log_noise(nb), handle)
+    return seconds
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="+", help="notebook names, without .ipynb")
+    parser.add_argument("--timeout", type=int, default=4 * 3600, help="seconds per cell")
+    args = parser.parse_args(argv)
+    os.environ.pop("LUCID_VGG_QUICK", None)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    for name in args.names:
+        print(f"{name}: executed at full settings in {execute(name, args.timeout):.0f} s",
+              flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
