@@ -19,9 +19,9 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from lucid_vgg.misc.io.writing import atomic_write_bytes
 from modelzoo.vision_base import Model
 from modelzoo.weights.graph_builder import METADATA_NODE, read_metadata
-from modelzoo.weights.graph_file import atomic_write_bytes
 
 #: Lucid's own metadata node name: graphs saved by Lucid's Model.save load here too.
 LUCID_METADATA_NODE = "lucid_metadata_json"

@@ -280,7 +280,7 @@ def test_next_write_sweeps_temp_files_of_dead_writers(tmp_path, writer):
     target; temps of a live pid, of other targets, with another suffix or without a pid stay."""
     from lucid_vgg.misc import io as mio
     from modelzoo.weights.download import cache_path_for, fetch
-    from modelzoo.weights.graph_file import atomic_write_bytes
+    from lucid_vgg.misc.io.writing import atomic_write_bytes
 
     srv, suffix = None, ".tmp"
     if writer == "download":

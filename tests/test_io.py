@@ -113,7 +113,7 @@ def test_atomic_write_leaves_no_temp_files(tmp_path, rgb):
         save(thing, tmp_path / name)
     assert sorted(os.listdir(tmp_path)) == ["a.json", "a.npy", "a.npz", "a.png", "a.txt"]
     # temp files are created 0600; the final file gets the usual umask permissions
-    assert os.stat(tmp_path / "a.png").st_mode & 0o777 == 0o666 & ~io.writing._UMASK
+    assert os.stat(tmp_path / "a.png").st_mode & 0o777 == 0o666 & ~io.writing.UMASK
 
 
 def test_failing_serialisation_leaves_no_file(tmp_path):
@@ -249,13 +249,16 @@ def test_show_html_in_notebook(monkeypatch, rgb):
     assert shown[-1].startswith("<img")
 
 
-def test_io_does_not_import_ipython_eagerly():
+def test_io_does_not_import_ipython_or_tensorflow(tmp_path):
+    """Importing misc.io and saving through its atomic writer pull in neither IPython nor TF."""
     import subprocess
     import sys
-    code = ("import sys; import lucid_vgg.misc.io; "
+    code = ("import sys; import numpy as np; import lucid_vgg.misc.io as io; "
+            f"io.save(np.zeros((2, 2, 3)), {str(tmp_path / 'a.png')!r}); "
             "print('IPython' in sys.modules, 'tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+    assert (tmp_path / "a.png").stat().st_size > 0
 
 
 # -- image_grid ------------------------------------------------------------------------

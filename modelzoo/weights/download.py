@@ -15,7 +15,8 @@ import urllib.error
 import urllib.request
 import warnings
 
-from modelzoo.weights.graph_file import _umask, atomic_write_bytes, sha256_file, temp_file_beside
+from lucid_vgg.misc.io.writing import UMASK, atomic_write_bytes, temp_file_beside
+from modelzoo.weights.graph_file import sha256_file
 
 VGG16_URL = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
 CHUNK = 1 << 16
@@ -196,7 +197,7 @@ def fetch(url, cache_dir=None, timeout=30.0, progress=None, resumes=3, sha256=No
             raise _error(url, f"the downloaded {size} bytes do not match the expected SHA-256 "
                               f"{sha256[:12]}... (got {digest[:12]}...): the file is corrupt or the "
                               "URL serves a different file")
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~UMASK)
         # the record goes first: a crash in between leaves a mismatch, detected on the next fetch
         atomic_write_bytes(_meta_path(dest), json.dumps(
             {"url": url, "size": os.path.getsize(tmp), "sha256": digest}, indent=1).encode("utf-8"))

@@ -5,11 +5,11 @@ A truncated or foreign file must fail loudly here rather than import as a partia
 import hashlib
 import json
 import os
-import re
-import tempfile
 
 import tensorflow as tf
 from google.protobuf.message import DecodeError
+
+from lucid_vgg.misc.io.writing import atomic_write_bytes
 
 
 class GraphFileError(ValueError):
@@ -101,12 +101,6 @@ def load_graph_def_file(path):
     return parse_graph_def(data, path, verified=meta is not None)
 
 
-def _umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def sha256_file(path):
     """Hex SHA-256 of a file, read in 1 MiB blocks (weights files are tens of MB)."""
     h = hashlib.sha256()
@@ -114,64 +108,6 @@ def sha256_file(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _pid_alive(pid):
-    """Whether process `pid` exists on this machine (a PermissionError still means it exists)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (OSError, OverflowError):
-        return True
-    return True
-
-
-def sweep_stale_temps(path, suffix):
-    """Remove `.NAME.PID.xxxx<suffix>` siblings of `path` whose writer PID is dead.
-
-    A SIGKILLed writer cannot clean up its temp file; the next write of the same target does."""
-    d, base = os.path.split(os.path.abspath(path))
-    pattern = re.compile(r"\.%s\.(\d+)\.[^.]+%s\Z" % (re.escape(base), re.escape(suffix)))
-    try:
-        names = os.listdir(d)
-    except OSError:
-        return
-    for name in names:
-        m = pattern.match(name)
-        if m and not _pid_alive(int(m.group(1))):
-            try:
-                os.unlink(os.path.join(d, name))
-            except OSError:  # vanished: another writer swept it first
-                pass
-
-
-def temp_file_beside(path, suffix):
-    """(fd, tmp) of a new temp file `.NAME.<our pid>.xxxx<suffix>` beside `path`, after sweeping
-    the temps dead writers left there (the pid in the name is what makes that sweep safe)."""
-    d, base = os.path.split(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    sweep_stale_temps(path, suffix)
-    return tempfile.mkstemp(dir=d, prefix=f".{base}.{os.getpid()}.", suffix=suffix)
-
-
-def atomic_write_bytes(path, data):
-    """Write `data` to `path` via a temp file in the same directory + fsync + os.replace."""
-    path = os.fspath(path)
-    fd, tmp = temp_file_beside(path, ".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def save_graph_def_file(graph_def, path, metadata=None):
