@@ -342,7 +342,7 @@ LAYER_GRIDS = header(
 LAYER_GRIDS += [
     code('''
 from lucid_vgg import recipes
-from lucid_vgg.misc.io import image_grid
+from lucid_vgg.misc.io import image_grid, showing
 import skimage.transform
 
 LAYERS = ["conv1_1/conv1_1", "conv2_1/conv2_1", "conv3_1/conv3_1", "conv4_1/conv4_1",
@@ -365,7 +365,9 @@ def show_layer(layer, size):
                                         return_info=True)
     print(f"{layer}: {len(info.rendered)} units rendered, {len(info.loaded)} loaded from "
           f"{OUT}, {time.time() - t:.0f} s; full-size grid: {info.grid_path}")
-    show(overview(images, units))
+    # shown as JPEG, a third of a PNG's size (a 512-unit grid would add ~8 MB to the notebook);
+    # the lossless per-unit PNGs and the full-size grid are in OUT
+    showing.image(overview(images, units), format="jpeg")
 '''),
 ]
 _GRID_PROSE = {
