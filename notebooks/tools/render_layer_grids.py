@@ -34,6 +34,18 @@ BATCH = 8
 SEED = 0
 
 
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo (sessions ran on different machines)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
 class OutOfTime(Exception):
     """Raised from render_layer's progress callback, after a batch is saved, to stop a run."""
 
@@ -44,6 +56,7 @@ def render(layers, minutes, out_dir=OUT_DIR, log=print):
     from lucid_vgg import recipes
 
     model = models.VGG16_caffe()
+    cpu = cpu_model()
     deadline = time.time() + 60 * minutes
     os.makedirs(out_dir, exist_ok=True)
     timings = os.path.join(out_dir, "timings.jsonl")
@@ -60,7 +73,8 @@ def render(layers, minutes, out_dir=OUT_DIR, log=print):
                       "units_done": done, "units_total": total,
                       "seconds": round(now - last[0], 1),
                       "finished": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)),
-                      "load_average": round(os.getloadavg()[0], 2)}
+                      "load_average": round(os.getloadavg()[0], 2),
+                      "cpu": cpu, "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TF default")}
             with open(timings, "a") as f:
                 f.write(json.dumps(record) + "\n")
             log(f"{layer}: {done}/{total} units, batch took {record['seconds']} s")
@@ -77,23 +91,42 @@ def render(layers, minutes, out_dir=OUT_DIR, log=print):
     return True
 
 
+# Records written before the cpu/onednn fields existed came from the Intel Xeon (AVX-512) machine
+# of BENCHMARKS.md, where TensorFlow turns oneDNN on by itself.
+EARLIER_MACHINE = "Intel Xeon (AVX-512), oneDNN on by TF default"
+
+
+def machine_of(record):
+    """Which machine and kernel set a timing record was measured on."""
+    if "cpu" not in record:
+        return EARLIER_MACHINE
+    onednn = {"1": "on", "0": "off"}.get(record["onednn"], record["onednn"])
+    return f"{record['cpu']}, oneDNN {onednn}"
+
+
 def summary(out_dir=OUT_DIR):
-    """Per layer from timings.jsonl: units rendered, total seconds, seconds per unit."""
+    """Per layer and machine from timings.jsonl: batches, total seconds, seconds per unit.
+
+    Records marked "excluded" (their wall time was disturbed, e.g. the process was paused) are
+    counted as batches rendered but left out of the times."""
     totals = {}
     with open(os.path.join(out_dir, "timings.jsonl")) as f:
         for line in f:
             r = json.loads(line)
-            t = totals.setdefault(r["layer"], {"size": r["size"], "batches": 0, "seconds": 0.0,
-                                               "max_load": 0.0})
+            key = (r["layer"], r["size"], machine_of(r))
+            t = totals.setdefault(key, {"batches": 0, "timed": 0, "seconds": 0.0, "max_load": 0.0})
             t["batches"] += 1
+            if r.get("excluded"):
+                continue
+            t["timed"] += 1
             t["seconds"] += r["seconds"]
             t["max_load"] = max(t["max_load"], r["load_average"])
-    rows = ["| layer | size | batches of 8 | total | per unit | highest load average |",
-            "|---|---|---|---|---|---|"]
-    for layer, t in totals.items():
-        units = BATCH * t["batches"]
-        rows.append(f"| {layer} | {t['size']} px | {t['batches']} | {t['seconds'] / 60:.1f} min "
-                    f"| {t['seconds'] / units:.1f} s | {t['max_load']} |")
+    rows = ["| layer | size | machine | batches of 8 (timed) | time of the timed | per unit "
+            "| highest load average |", "|---|---|---|---|---|---|---|"]
+    for (layer, size, machine), t in totals.items():
+        per_unit = t["seconds"] / (BATCH * t["timed"]) if t["timed"] else float("nan")
+        rows.append(f"| {layer} | {size} px | {machine} | {t['batches']} ({t['timed']}) "
+                    f"| {t['seconds'] / 60:.1f} min | {per_unit:.1f} s | {t['max_load']} |")
     return "\n".join(rows)
 
 
