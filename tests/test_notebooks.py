@@ -49,3 +49,15 @@ def test_execute_tool_strips_only_tensorflow_log_noise():
     first, second = nb.cells[1].outputs, nb.cells[2].outputs
     assert [o["name"] for o in first] == ["stdout"]  # stdout is the notebook's own, kept whole
     assert [o["text"] for o in second] == [warning]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_imports_lucid_vgg_before_tensorflow(path):
+    """Only then does lucid_vgg's oneDNN default reach TensorFlow (1.6x on AVX2-only CPUs)."""
+    import re
+
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                       if c.cell_type == "code")
+    first_tf = re.search(r"^(import tensorflow|import keras)", source, re.M)
+    first_ours = re.search(r"^(import|from) (lucid_vgg|modelzoo)", source, re.M)
+    assert first_ours and first_tf and first_ours.start() < first_tf.start()

@@ -87,14 +87,15 @@ def settings(name, quick_full_lines, full_desc):
 
 
 IMPORTS = code('''
-# Imports
+# Imports: lucid_vgg's first, so that on CPUs where TensorFlow leaves its faster oneDNN
+# kernels off (no AVX-512) they are turned on before TensorFlow loads (see the README).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
-import tensorflow as tf
 
 import modelzoo.vision_models as models
 from lucid_vgg.misc.io import show
 from lucid_vgg.optvis import objectives, param, render, transform
+import tensorflow as tf
 
 tf.get_logger().setLevel("ERROR")  # keep TF's Python warnings out of the pictures
 ''')
@@ -806,13 +807,13 @@ takes the Keras model (`model=keras_model`) and freezes it for you.
     code('''
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
-import tensorflow as tf
-import keras
 
-from modelzoo.vision_base import Model
+from modelzoo.vision_base import Model  # lucid_vgg's imports first, as in the other notebooks
 from modelzoo import saving
 from lucid_vgg.misc.io import show
 from lucid_vgg.optvis import objectives, param, render
+import keras
+import tensorflow as tf
 
 tf.get_logger().setLevel("ERROR")
 '''),
