@@ -1,0 +1,73 @@
+"""Could conv5 layer grids use fewer steps or smaller images? Time and objective of each option.
+
+Renders one batch of 8 units (render_layer, seed 0, batch 8, as layer_grids.ipynb does) at
+each candidate setting, times it, and measures what each unit's image reaches: the mean of the
+unit's channel on the untransformed image, 8-bit quantised like the saved PNGs. The full
+setting's images are read from docs/layer_grids when they exist there (rendered by
+notebooks/tools/render_layer_grids.py with these very calls), so only the candidates are
+rendered. Writes a side-by-side picture (one row per setting) and a JSON of the numbers.
+
+    python benchmarks/layer_grid_settings.py [--layer conv5_1/conv5_1] [--out docs/quality]
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FULL = (64, 512)                       # (size, steps) of layer_grids' conv4_1/conv5_x
+CANDIDATES = [(64, 256), (48, 512)]
+
+
+def unit_means(model, layer, images, units):
+    """Mean activation of unit u on image i (8-bit quantised, untransformed), one per pair."""
+    images = np.round(np.asarray(images) * 255) / 255
+    acts = model.get_activations(images.astype(np.float32), layer)
+    return [float(acts[i, ..., u].mean()) for i, u in enumerate(units)]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--layer", default="conv5_1/conv5_1")
+    p.add_argument("--out", default=os.path.join(ROOT, "docs", "quality"))
+    args = p.parse_args(argv)
+
+    import modelzoo.vision_models as models
+    from lucid_vgg import recipes
+    from lucid_vgg.misc.io import image_grid, save
+
+    model = models.VGG16_caffe()
+    units = list(range(8))
+    rows, results = [], []
+    for size, steps in [FULL] + CANDIDATES:
+        start = time.time()
+        out_dir = os.path.join(ROOT, "docs", "layer_grids") if (size, steps) == FULL else None
+        images, info = recipes.render_layer(model, args.layer, out_dir=out_dir, units=units,
+                                            size=size, steps=steps, batch_size=8, seed=0,
+                                            return_info=True)
+        seconds = None if info.loaded else round(time.time() - start, 1)
+        means = unit_means(model, args.layer, images, units)
+        results.append({"size": size, "steps": steps, "batch_seconds": seconds,
+                        "loaded_from_docs": bool(info.loaded), "unit_means": means})
+        print(f"{size} px, {steps} steps: batch {seconds if seconds else 'loaded'} s, "
+              f"unit means {np.round(means, 1).tolist()}")
+        # one row per setting, every image shown at the full setting's size
+        import tensorflow as tf
+        rows.append(tf.image.resize(images, [FULL[0], FULL[0]], method="nearest").numpy())
+    full = np.array(results[0]["unit_means"])
+    for r in results[1:]:
+        r["ratio_to_full_median"] = float(np.median(np.array(r["unit_means"]) / full))
+    labels = [f"{s}px/{n}" if i == 0 else str(u) for s, n in [FULL] + CANDIDATES
+              for i, u in enumerate(units)]
+    grid = image_grid(np.concatenate(rows), n_cols=len(units), labels=labels)
+    name = args.layer.split("/")[0]
+    save(grid, os.path.join(args.out, f"layer_grid_settings_{name}.png"))
+    save({"layer": args.layer, "units": units, "results": results,
+          "cpu_load_average": os.getloadavg()[0]},
+         os.path.join(args.out, f"layer_grid_settings_{name}.json"))
+
+
+if __name__ == "__main__":
+    main()
