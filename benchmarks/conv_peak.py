@@ -14,6 +14,7 @@ import json
 import time
 
 import numpy as np
+import lucid_vgg  # noqa: F401,E402  before TensorFlow: the oneDNN setting users get
 import tensorflow as tf
 
 DEFAULT_CASE = dict(batch=8, size=56, cin=256, cout=256)

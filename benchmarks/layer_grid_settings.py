@@ -10,7 +10,6 @@ rendered. Writes a side-by-side picture (one row per setting) and a JSON of the 
     python benchmarks/layer_grid_settings.py [--layer conv5_1/conv5_1] [--out docs/quality]
 """
 import argparse
-import json
 import os
 import time
 
@@ -34,7 +33,8 @@ def main(argv=None):
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "quality"))
     args = p.parse_args(argv)
 
-    import modelzoo.vision_models as models
+    import modelzoo.vision_models as models  # before TensorFlow: sets its oneDNN default
+    import tensorflow as tf
     from lucid_vgg import recipes
     from lucid_vgg.misc.io import image_grid, save
 
@@ -54,7 +54,6 @@ def main(argv=None):
         print(f"{size} px, {steps} steps: batch {seconds if seconds else 'loaded'} s, "
               f"unit means {np.round(means, 1).tolist()}")
         # one row per setting, every image shown at the full setting's size
-        import tensorflow as tf
         rows.append(tf.image.resize(images, [FULL[0], FULL[0]], method="nearest").numpy())
     full = np.array(results[0]["unit_means"])
     for r in results[1:]:

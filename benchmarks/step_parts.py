@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import lucid_vgg  # noqa: F401,E402  before TensorFlow: the oneDNN setting users get
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
