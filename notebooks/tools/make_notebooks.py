@@ -18,7 +18,7 @@ import sys
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from render_layer_grids import LAYER_SIZES  # sibling script: the layer grids' full settings
+from render_layer_grids import LAYER_SIZES, LAYER_STEPS  # sibling script: the grids' full settings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOTEBOOKS = os.path.dirname(HERE)
@@ -327,6 +327,9 @@ LAYER_GRIDS = header(
     "that is interrupted resumes where it stopped.\n\n"
     "At full settings `conv1_1` to `conv3_1` are rendered at 128 px and `conv4_1`/`conv5_x` "
     "at 64 px: at 128 px each of those layers alone takes 4-7 hours on 2 CPU cores. The "
+    "`conv5_x` layers take 256 steps instead of 512: the pictures are the same with a little "
+    "less contrast (`benchmarks/layer_grid_settings.py` compares them on `conv5_1`), and it "
+    "halves the longest part of the run. The "
     "pictures committed with this notebook are rendered with "
     "`notebooks/tools/render_layer_grids.py` (the same calls, stopped and resumed across "
     "several sessions; per-batch times in "
@@ -335,11 +338,13 @@ LAYER_GRIDS = header(
     "layer_grids",
     ["SIZE = 32 if QUICK else 128       # image size in pixels, conv1_1 to conv3_1",
      "SMALL_SIZE = 32 if QUICK else 64  # conv4_1 and conv5_x: a quarter of the work",
-     "STEPS = 8 if QUICK else 512       # optimisation steps per batch",
+     "STEPS = 8 if QUICK else 512       # optimisation steps per batch, conv1_1 to conv4_1",
+     "CONV5_STEPS = 8 if QUICK else 256 # conv5_x: nearly the 512-step pictures, half the time",
      "N_UNITS = 4 if QUICK else None    # None: every unit of the layer",
      "BATCH = 4 if QUICK else 8         # units rendered together",
      "THUMB = 64                        # display size of each unit in the overview grids"],
-    "128 px for conv1_1-conv3_1 and 64 px for conv4_1/conv5_x, 512 steps, all 2496 units")
+    "128 px for conv1_1-conv3_1 and 64 px for conv4_1/conv5_x, 512 steps (256 for conv5_x), "
+    "all 2496 units")
 LAYER_GRIDS += [
     code('''
 from lucid_vgg import recipes
@@ -357,12 +362,12 @@ def overview(images, units, thumb=THUMB):
     cols = int(np.ceil(np.sqrt(len(units))))
     return image_grid(list(images), n_cols=cols, labels=[str(u) for u in units])
 
-def show_layer(layer, size):
+def show_layer(layer, size, steps):
     depth = model.get_layer(layer).depth
     units = list(range(depth if N_UNITS is None else N_UNITS))
     t = time.time()
     images, info = recipes.render_layer(model, layer, out_dir=OUT, units=units, size=size,
-                                        steps=STEPS, batch_size=BATCH, seed=0,
+                                        steps=steps, batch_size=BATCH, seed=0,
                                         return_info=True)
     print(f"{layer}: {len(info.rendered)} units rendered, {len(info.loaded)} loaded from "
           f"{OUT}, {time.time() - t:.0f} s; full-size grid: {info.grid_path}")
@@ -385,10 +390,12 @@ _GRID_PROSE = {
 }
 assert list(_GRID_PROSE) == list(LAYER_SIZES)
 assert set(LAYER_SIZES.values()) == {128, 64}  # the SIZE and SMALL_SIZE of the settings cell
+assert set(LAYER_STEPS.values()) == {512, 256}  # the STEPS and CONV5_STEPS of the settings cell
 for _layer, _prose in _GRID_PROSE.items():
     LAYER_GRIDS.append(md(f"## {_layer.split('/')[0]}\n\n{_prose}".rstrip()))
     _size = "SIZE" if LAYER_SIZES[_layer] == 128 else "SMALL_SIZE"
-    LAYER_GRIDS.append(code(f'show_layer("{_layer}", {_size})'))
+    _steps = "STEPS" if LAYER_STEPS[_layer] == 512 else "CONV5_STEPS"
+    LAYER_GRIDS.append(code(f'show_layer("{_layer}", {_size}, {_steps})'))
 LAYER_GRIDS.append(DONE)
 
 # ------------------------------------------------------------------------------------------
