@@ -25,25 +25,27 @@ NOTEBOOKS = os.path.dirname(HERE)
 
 NOT_MEASURED = "not yet measured"
 
-#: Wall time of each notebook at full settings on 2 CPU cores (fill in once measured).
+#: Wall time of each notebook at full settings on 2 CPU cores (fill in once measured). All
+#: but layer_grids were measured on the Intel Xeon of BENCHMARKS.md (AVX-512, oneDNN on).
+INTEL = "TF 2.21 on an Intel Xeon with AVX-512"
 FULL_TIMES = {
-    "tutorial": "about 32 min (1947 s, conv layers only, TF 2.21 CPU; the machine "
-                "was shared with other jobs, load average 5-11, so this is pessimistic)",
+    "tutorial": f"about 32 min (1947 s, conv layers only, {INTEL}; the machine was shared "
+                "with other jobs, load average 5-11, so this is pessimistic)",
     "layer_grids": NOT_MEASURED,
-    "negative_neurons": "about 26 min (1560 s, TF 2.21 CPU; the machine was shared with a "
-                        "CI run and another render job for most of the run, load average "
-                        "4-5, so this is pessimistic)",
-    "neuron_diversity": "about 19 min (1152 s, TF 2.21 CPU; a CI run shared the machine "
-                        "for the first 6 min, load average 2-3)",
-    "neuron_interaction": "about 17 min (1035 s, TF 2.21 CPU; short test runs shared the "
-                          "machine for a few minutes, load average up to 3)",
-    "activation_grid": "about 24 min (1410 s, TF 2.21 CPU; no other job on the machine: the "
+    "negative_neurons": f"about 26 min (1560 s, {INTEL}; the machine was shared with a CI run "
+                        "and another render job for most of the run, load average 4-5, so "
+                        "this is pessimistic)",
+    "neuron_diversity": f"about 19 min (1152 s, {INTEL}; a CI run shared the machine for the "
+                        "first 6 min, load average 2-3)",
+    "neuron_interaction": f"about 17 min (1035 s, {INTEL}; short test runs shared the machine "
+                          "for a few minutes, load average up to 3)",
+    "activation_grid": f"about 24 min (1410 s, {INTEL}; no other job on the machine: the "
                        "simple conv5_1 grid 751 s, the three shared-parameter grids 188-239 s "
                        "each)",
-    "neuron_groups": "about 5 min (289 s, TF 2.21 CPU; load average 0.2-2.4, the machine "
-                     "was nearly idle)",
-    "modelzoo": "under 1 min (44 s, TF 2.21 CPU; the machine was shared with a CI run "
-                "and another render job, load average 2.5-3.6)",
+    "neuron_groups": f"about 5 min (289 s, {INTEL}; load average 0.2-2.4, the machine was "
+                     "nearly idle)",
+    "modelzoo": f"under 1 min (44 s, {INTEL}; the machine was shared with a CI run and "
+                "another render job, load average 2.5-3.6)",
 }
 
 LUCID = "https://github.com/tensorflow/lucid/blob/master/notebooks/"
