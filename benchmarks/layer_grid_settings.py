@@ -1,11 +1,11 @@
 """Could conv5 layer grids use fewer steps or smaller images? Time and objective of each option.
 
-Renders one batch of 8 units (render_layer, seed 0, batch 8, as layer_grids.ipynb does) at
-each candidate setting, times it, and measures what each unit's image reaches: the mean of the
-unit's channel on the untransformed image, 8-bit quantised like the saved PNGs. The full
-setting's images are read from docs/layer_grids when they exist there (rendered by
-notebooks/tools/render_layer_grids.py with these very calls), so only the candidates are
-rendered. Writes a side-by-side picture (one row per setting) and a JSON of the numbers.
+Renders one batch of 8 units (render_layer, seed 0, batch 8, as layer_grids.ipynb does) at the
+512-step reference and at each candidate setting, times it, and measures what each unit's image
+reaches: the mean of the unit's channel on the untransformed image, 8-bit quantised like the
+saved PNGs. Every setting is rendered here: docs/layer_grids holds conv5_x at 256 steps since
+this comparison, so it is not a 512-step reference any more. Writes a side-by-side picture (one
+row per setting) and a JSON of the numbers.
 
     python benchmarks/layer_grid_settings.py [--layer conv5_1/conv5_1] [--out docs/quality]
 """
@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FULL = (64, 512)                       # (size, steps) of layer_grids' conv4_1/conv5_x
+FULL = (64, 512)                       # (size, steps): Lucid's 512 steps at the grids' 64 px
 CANDIDATES = [(64, 256), (48, 512)]
 
 
@@ -43,15 +43,13 @@ def main(argv=None):
     rows, results = [], []
     for size, steps in [FULL] + CANDIDATES:
         start = time.time()
-        out_dir = os.path.join(ROOT, "docs", "layer_grids") if (size, steps) == FULL else None
-        images, info = recipes.render_layer(model, args.layer, out_dir=out_dir, units=units,
-                                            size=size, steps=steps, batch_size=8, seed=0,
-                                            return_info=True)
-        seconds = None if info.loaded else round(time.time() - start, 1)
+        images = recipes.render_layer(model, args.layer, units=units, size=size, steps=steps,
+                                      batch_size=8, seed=0)
+        seconds = round(time.time() - start, 1)
         means = unit_means(model, args.layer, images, units)
         results.append({"size": size, "steps": steps, "batch_seconds": seconds,
-                        "loaded_from_docs": bool(info.loaded), "unit_means": means})
-        print(f"{size} px, {steps} steps: batch {seconds if seconds else 'loaded'} s, "
+                        "unit_means": means})
+        print(f"{size} px, {steps} steps: batch {seconds} s, "
               f"unit means {np.round(means, 1).tolist()}")
         # one row per setting, every image shown at the full setting's size
         rows.append(tf.image.resize(images, [FULL[0], FULL[0]], method="nearest").numpy())
