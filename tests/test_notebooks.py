@@ -27,14 +27,20 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, "notebooks/ holds no .ipynb"
 
 
-def test_execute_tool_strips_only_tensorflow_log_noise():
-    """notebooks/tools/execute_notebooks.py drops TF's start-up lines, keeps real stderr output."""
+def load_execute_tool():
+    """notebooks/tools/execute_notebooks.py as a module (it is a script, not part of the package)."""
     import importlib.util
 
     tool = NOTEBOOKS[0].parent / "tools" / "execute_notebooks.py"
     spec = importlib.util.spec_from_file_location("execute_notebooks", tool)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_execute_tool_strips_only_tensorflow_log_noise():
+    """notebooks/tools/execute_notebooks.py drops TF's start-up lines, keeps real stderr output."""
+    module = load_execute_tool()
     v4 = nbformat.v4
     noise = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
              "I0000 00:00:1795635653.560025    7011 port.cc:153] oneDNN custom operations are on.\n")
@@ -49,6 +55,25 @@ def test_execute_tool_strips_only_tensorflow_log_noise():
     first, second = nb.cells[1].outputs, nb.cells[2].outputs
     assert [o["name"] for o in first] == ["stdout"]  # stdout is the notebook's own, kept whole
     assert [o["text"] for o in second] == [warning]
+
+
+def test_execute_tool_resolves_a_relative_out_dir_from_the_callers_directory(tmp_path, monkeypatch):
+    """`LUCID_VGG_OUT=docs python notebooks/tools/execute_notebooks.py` must read <cwd>/docs, not
+    notebooks/docs (the kernel runs in the notebooks' folder)."""
+    module = load_execute_tool()
+    notebooks, caller = tmp_path / "notebooks", tmp_path / "caller"
+    notebooks.mkdir()
+    caller.mkdir()
+    v4 = nbformat.v4
+    nbformat.write(v4.new_notebook(cells=[v4.new_code_cell(
+        'import os; print(os.environ["LUCID_VGG_OUT"])')]), str(notebooks / "probe.ipynb"))
+    monkeypatch.setattr(module, "NOTEBOOKS", str(notebooks))
+    monkeypatch.chdir(caller)
+    monkeypatch.setenv("LUCID_VGG_OUT", "docs")
+    monkeypatch.delenv("LUCID_VGG_QUICK", raising=False)  # main() pops it; restored after
+    module.main(["probe"])
+    printed = nbformat.read(str(notebooks / "probe.ipynb"), as_version=4).cells[0].outputs
+    assert [o["text"].strip() for o in printed] == [str(caller / "docs")]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -68,6 +68,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.pop("LUCID_VGG_QUICK", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if os.environ.get("LUCID_VGG_OUT"):
+        # the kernel runs in notebooks/: a relative OUT must mean the caller's directory
+        os.environ["LUCID_VGG_OUT"] = os.path.abspath(os.environ["LUCID_VGG_OUT"])
     for name in args.names:
         print(f"{name}: executed at full settings in {execute(name, args.timeout):.0f} s",
               flush=True)
