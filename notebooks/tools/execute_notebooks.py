@@ -69,8 +69,9 @@ def main(argv=None):
     os.environ.pop("LUCID_VGG_QUICK", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if os.environ.get("LUCID_VGG_OUT"):
-        # the kernel runs in notebooks/: a relative OUT must mean the caller's directory
-        os.environ["LUCID_VGG_OUT"] = os.path.abspath(os.environ["LUCID_VGG_OUT"])
+        # the kernel runs in notebooks/: re-anchor a relative OUT there (kept relative, so the
+        # paths the notebook prints say nothing about this machine)
+        os.environ["LUCID_VGG_OUT"] = os.path.relpath(os.environ["LUCID_VGG_OUT"], NOTEBOOKS)
     for name in args.names:
         print(f"{name}: executed at full settings in {execute(name, args.timeout):.0f} s",
               flush=True)
