@@ -23,15 +23,17 @@ from render_layer_grids import LAYER_SIZES, LAYER_STEPS  # sibling script: the g
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOTEBOOKS = os.path.dirname(HERE)
 
-NOT_MEASURED = "not yet measured"
-
-#: Wall time of each notebook at full settings on 2 CPU cores (fill in once measured). All
-#: but layer_grids were measured on the Intel Xeon of BENCHMARKS.md (AVX-512, oneDNN on).
+#: Wall time of each notebook at full settings on 2 CPU cores, measured on the Intel Xeon of
+#: BENCHMARKS.md (AVX-512, oneDNN on); layer_grids partly on an AMD EPYC (AVX2).
 INTEL = "TF 2.21 on an Intel Xeon with AVX-512"
 FULL_TIMES = {
     "tutorial": f"about 32 min (1947 s, conv layers only, {INTEL}; the machine was shared "
                 "with other jobs, load average 5-11, so this is pessimistic)",
-    "layer_grids": NOT_MEASURED,
+    "layer_grids": "about 12.9 h of rendering (774 min in 312 batches of 8 units, spread over "
+                   "several sessions by `render_layer_grids.py`: conv1_1 to conv4_1 unit 343 "
+                   f"214.6 min, {INTEL}; the rest 559.6 min, TF 2.21 on an AMD EPYC with AVX2 "
+                   "only, oneDNN on; per layer in docs/layer_grids/README.md); loading the "
+                   "committed units with LUCID_VGG_OUT=docs takes under 1 min",
     "negative_neurons": f"about 26 min (1560 s, {INTEL}; the machine was shared with a CI run "
                         "and another render job for most of the run, load average 4-5, so "
                         "this is pessimistic)",
@@ -387,8 +389,10 @@ _GRID_PROSE = {
     "conv4_1/conv4_1": "Block 4: more complex patterns, the first hints of object parts.",
     "conv5_1/conv5_1": "Block 5: the last convolutional block; units respond to object "
                        "parts and whole objects (eyes, faces, wheels, text...).",
-    "conv5_2/conv5_2": "",
-    "conv5_3/conv5_3": "The last convolutional layer, just below the classifier.",
+    "conv5_2/conv5_2": "More heads than in conv5_1: dogs, foxes, monkeys, birds, next to "
+                       "eyes, fur, spots and round objects.",
+    "conv5_3/conv5_3": "The last convolutional layer, just below the classifier: whole "
+                       "animals and objects (dogs, cats, birds, wheels, lenses) are common.",
 }
 assert list(_GRID_PROSE) == list(LAYER_SIZES)
 assert set(LAYER_SIZES.values()) == {128, 64}  # the SIZE and SMALL_SIZE of the settings cell
