@@ -33,7 +33,7 @@ FULL_TIMES = {
                    "several sessions by `render_layer_grids.py`: conv1_1 to conv4_1 unit 343 "
                    f"214.6 min, {INTEL}; the rest 559.6 min, TF 2.21 on an AMD EPYC with AVX2 "
                    "only, oneDNN on; per layer in docs/layer_grids/README.md); loading the "
-                   "committed units with LUCID_VGG_OUT=docs takes under 1 min",
+                   "committed units with LUCID_VGG_OUT=docs took 15 s",
     "negative_neurons": f"about 26 min (1560 s, {INTEL}; the machine was shared with a CI run "
                         "and another render job for most of the run, load average 4-5, so "
                         "this is pessimistic)",
