@@ -31,7 +31,7 @@ FULL_TIMES = {
                 "with other jobs, load average 5-11, so this is pessimistic)",
     "layer_grids": "about 12.9 h of rendering (774 min in 312 batches of 8 units, spread over "
                    "several sessions by `render_layer_grids.py`: conv1_1 to conv4_1 unit 343 "
-                   f"214.6 min, {INTEL}; the rest 559.6 min, TF 2.21 on an AMD EPYC with AVX2 "
+                   f"214.6 min, {INTEL}; the rest 559.7 min, TF 2.21 on an AMD EPYC with AVX2 "
                    "only, oneDNN on; per layer in docs/layer_grids/README.md); loading the "
                    "committed units with LUCID_VGG_OUT=docs took 15 s",
     "negative_neurons": f"about 26 min (1560 s, {INTEL}; the machine was shared with a CI run "
@@ -398,7 +398,7 @@ assert list(_GRID_PROSE) == list(LAYER_SIZES)
 assert set(LAYER_SIZES.values()) == {128, 64}  # the SIZE and SMALL_SIZE of the settings cell
 assert set(LAYER_STEPS.values()) == {512, 256}  # the STEPS and CONV5_STEPS of the settings cell
 for _layer, _prose in _GRID_PROSE.items():
-    LAYER_GRIDS.append(md(f"## {_layer.split('/')[0]}\n\n{_prose}".rstrip()))
+    LAYER_GRIDS.append(md(f"## {_layer.split('/')[0]}\n\n{_prose}"))
     _size = "SIZE" if LAYER_SIZES[_layer] == 128 else "SMALL_SIZE"
     _steps = "STEPS" if LAYER_STEPS[_layer] == 512 else "CONV5_STEPS"
     LAYER_GRIDS.append(code(f'show_layer("{_layer}", {_size}, {_steps})'))
