@@ -1,6 +1,34 @@
-"""lucid-vgg's model zoo: the Model base class and the VGG16_caffe entry (Lucid's names)."""
-import lucid_vgg  # noqa: F401  (first: it sets TensorFlow's oneDNN default before TF loads)
-from modelzoo.vision_base import IMAGENET_MEAN, IMAGENET_MEAN_BGR, Layer, Model
-from modelzoo.caffe_models import VGG16_caffe
+"""lucid-vgg's model zoo: the Model base class and the VGG16_caffe entry (Lucid's names).
+
+The lower layer: it imports nothing from lucid_vgg. Its top-level names load on first use, so
+TensorFlow-free submodules (modelzoo.fileio, used by lucid_vgg.misc.io) import without TF.
+"""
+import importlib as _importlib
+import os as _os
+import sys as _sys
+
+# TensorFlow turns its oneDNN kernels on by default only on CPUs with AVX-512 VNNI/BF16 or AMX;
+# a VGG16 render step runs 1.6x faster with them on AVX2-only CPUs too (BENCHMARKS.md). Read at
+# TensorFlow's import, so set only when TF is not loaded yet; an explicit setting wins.
+# (lucid_vgg/__init__.py sets the same default for users who import lucid_vgg first.)
+if "tensorflow" not in _sys.modules:
+    _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+_EXPORTS = {"Model": "modelzoo.vision_base", "Layer": "modelzoo.vision_base",
+            "IMAGENET_MEAN": "modelzoo.vision_base", "IMAGENET_MEAN_BGR": "modelzoo.vision_base",
+            "VGG16_caffe": "modelzoo.caffe_models"}
 
 __all__ = ["Model", "Layer", "VGG16_caffe", "IMAGENET_MEAN", "IMAGENET_MEAN_BGR"]
+
+
+def __getattr__(name):
+    """`modelzoo.Model` etc.: import the defining module on first use (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'modelzoo' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

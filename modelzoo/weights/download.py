@@ -15,8 +15,7 @@ import urllib.error
 import urllib.request
 import warnings
 
-from lucid_vgg.misc.io.writing import UMASK, atomic_write_bytes, temp_file_beside
-from modelzoo.weights.graph_file import sha256_file
+from modelzoo.fileio import UMASK, atomic_write_bytes, cache_dir as default_cache_dir, is_url, sha256_file, temp_file_beside
 
 VGG16_URL = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
 CHUNK = 1 << 16
@@ -40,8 +39,6 @@ def _error(url, reason):
 
 def cache_path_for(url, cache_dir=None):
     """The cache file for `url`: <cache>/downloads/<sha256(url)[:16]>-<basename>."""
-    from modelzoo.weights.cache import cache_dir as default_cache_dir
-
     d = os.path.join(cache_dir or default_cache_dir(), "downloads")
     base = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(url.split("?")[0])) or "download"
     return os.path.join(d, hashlib.sha256(url.encode("utf-8")).hexdigest()[:16] + "-" + base)
@@ -173,7 +170,7 @@ def fetch(url, cache_dir=None, timeout=30.0, progress=None, resumes=3, sha256=No
     `sha256`: the expected hex digest; a download that does not match raises DownloadError.
     """
     url = os.fspath(url)
-    if not url.startswith(("http://", "https://", "file://")):
+    if not is_url(url):
         return url
     dest = cache_path_for(url, cache_dir)
     if os.path.isfile(dest):
