@@ -2,6 +2,7 @@
 import os
 
 from modelzoo.vision_base import IMAGENET_MEAN_BGR, Model
+from modelzoo.weights.vgg16 import vgg16_graph_def
 
 # The 1000 ILSVRC-2012 class names in class-index order (= VGG16's fc8/prob units), shipped with
 # the package so `model.labels` works offline; provenance in modelzoo/labels/README.md.
@@ -51,8 +52,6 @@ class VGG16_caffe(Model):
 
     def load_graph_def(self):
         """Resolve the frozen graph through modelzoo.weights (explicit path, cache, build, download)."""
-        from modelzoo.weights.vgg16 import vgg16_graph_def
-
         return vgg16_graph_def(self.path)
 
     @property

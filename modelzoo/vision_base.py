@@ -2,6 +2,7 @@
 
 A `Model` knows its input (name, shape, value range, colour order), its layers, and how to
 import its graph into a `tf.function` so objectives can read any layer by name.
+`FrozenGraphModel` is what Model.load / load_from_* return for a user's own saved graph.
 """
 import copy
 import difflib
@@ -10,6 +11,10 @@ import warnings
 
 import numpy as np
 import tensorflow as tf
+
+from modelzoo import loading, save_args, saving
+from modelzoo.layer_ops import derive_layers, layer_depths
+from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph, upstream_nodes
 
 IMAGENET_MEAN = np.array([123.68, 116.779, 103.939])
 IMAGENET_MEAN_BGR = np.flip(IMAGENET_MEAN, 0)
@@ -53,11 +58,6 @@ def _as_layers(model_class, entries):
         tags = e.get("tags", [e["type"]] if "type" in e else [])
         layers.append(Layer(model_class, e["name"], depth, tags))
     return tuple(layers)
-
-
-def forget_xy(t):
-    """Drop the static height/width (keep batch and channels) so one graph serves every image size."""
-    return tf.compat.v1.placeholder_with_default(t, [t.shape[0], None, None, t.shape[-1]])
 
 
 class Model:
@@ -113,16 +113,10 @@ class Model:
         return self.graph_def
 
     def load_graph_def(self):
-        """Read the GraphDef from `model_path` (a local file or an http(s) URL, cached)."""
-        from modelzoo.weights.graph_file import load_graph_def_file
-        from modelzoo.weights.download import fetch
-
+        """Read the GraphDef from `model_path` (a local file or an http(s)/file:// URL, cached)."""
         if self.model_path is None:
             raise ValueError(f"{self.name} has no model_path; set it or override load_graph_def().")
-        path = str(self.model_path)
-        if path.startswith(("http://", "https://")):
-            path = fetch(path)
-        return load_graph_def_file(path)
+        return load_graphdef(self.model_path)
 
     @property
     def labels(self):
@@ -130,12 +124,7 @@ class Model:
         if self.labels_path is None:
             raise RuntimeError(f"{self.name} has no labels_path.")
         if self._labels is None:
-            path = str(self.labels_path)
-            if path.startswith(("http://", "https://")):
-                from modelzoo.weights.download import fetch
-                path = fetch(path)
-            with open(path, encoding="utf-8") as f:
-                self._labels = [line.rstrip("\n") for line in f]
+            self._labels = load_text_labels(self.labels_path)
         return self._labels
 
     def with_graph_def(self, graph_def):
@@ -272,9 +261,6 @@ class Model:
     def _graph_for_layers(self, layer_names):
         """`graph_def` cut to the input node, the layers' nodes (':N' stripped) and all they read.
         KeyError, with the usual unknown-layer message, for a declared layer the graph lacks."""
-        # imported here: modelzoo.saving imports this module
-        from modelzoo.saving import subgraph  # pylint: disable=import-outside-toplevel
-
         present = {node.name for node in self.graph_def.node}
         nodes = [self.input_name]
         for n in layer_names:
@@ -336,17 +322,10 @@ class Model:
 
     def min_input_size(self, layer):
         """Smallest image side for which `layer` is defined: 2**(VALID stride-2 pools before it)."""
-        by_name = {node.name: node for node in self.graph_def.node}
-        seen, stack, pools = set(), [str(layer).split(":")[0]], 0
-        while stack:
-            node = by_name.get(stack.pop())
-            if node is None or node.name in seen:
-                continue
-            seen.add(node.name)
-            if node.op in ("MaxPool", "AvgPool") and node.attr["padding"].s == b"VALID" \
-                    and list(node.attr["strides"].list.i)[1:3] == [2, 2]:
-                pools += 1
-            stack.extend(i.lstrip("^").split(":")[0] for i in node.input)
+        above = upstream_nodes(self.graph_def, [str(layer)])
+        pools = sum(1 for node in self.graph_def.node if node.name in above
+                    and node.op in ("MaxPool", "AvgPool") and node.attr["padding"].s == b"VALID"
+                    and list(node.attr["strides"].list.i)[1:3] == [2, 2])
         return 2 ** pools
 
     def get_activations_iter(self, images, layers, batch_size=32):
@@ -375,48 +354,75 @@ class Model:
             return np.concatenate(parts)
         return {n: np.concatenate([p[n] for p in parts]) for n in layers}
 
-    # -- saving and loading your own models (Lucid's static API; see modelzoo/saving.py) ----
-    @staticmethod
-    def suggest_save_args(graph_def=None):
-        """Guess input_name, image_shape and Softmax output_names of a GraphDef; print the
-        suggested Model.save(...) call and return the dict. TF2 has no default graph: pass one."""
-        from modelzoo import saving
-        return saving.suggest_save_args(graph_def)
-
-    @staticmethod
-    def save(save_url, input_name, output_names, image_shape, image_value_range, graph_def=None,
-             model=None, layers=None, is_BGR=False):
-        """Freeze (model=: Keras model / tf.function) or take graph_def=, prune it to output_names,
-        store the metadata (input_name, image_shape, image_value_range, optional layers, is_BGR)
-        inside the graph and write it atomically to save_url (.pb); Model.load reads it back."""
-        from modelzoo import saving
-        saving.save(save_url, input_name, output_names, image_shape, image_value_range,
-                    graph_def=graph_def, model=model, layers=layers, is_BGR=is_BGR)
+    # -- saving and loading your own models (Lucid's static API) ------------------------
+    save = staticmethod(saving.save)
+    suggest_save_args = staticmethod(save_args.suggest_save_args)
 
     @staticmethod
     def load(url):
         """A Model from a .pb written by Model.save, or from a Lucid-style .json manifest."""
-        from modelzoo import saving
-        return saving.load(url)
+        if loading.saved_kind(url) == "pb":
+            return Model.load_from_graphdef(url)
+        return Model.load_from_manifest(url)
 
     @staticmethod
     def load_from_metadata(model_url, metadata):
         """A Model for any frozen graph, described by a dict with input_name, image_shape and
-        image_value_range (optionally layers, is_BGR)."""
-        from modelzoo import saving
-        return saving.load_from_metadata(model_url, metadata)
+        image_value_range (optionally layers, is_BGR); the graph is read on first use."""
+        return FrozenGraphModel.create(model_url, loading.metadata_attrs(metadata, model_url))
 
     @staticmethod
     def load_from_graphdef(graphdef_url):
         """A Model from a .pb that carries Model.save's metadata (ValueError if it does not)."""
-        from modelzoo import saving
-        return saving.load_from_graphdef(graphdef_url)
+        attrs, graph_def = loading.graphdef_attrs(graphdef_url)
+        return FrozenGraphModel.create(graphdef_url, attrs, graph_def)
 
     @staticmethod
     def load_from_manifest(manifest_url):
         """A Model from a Lucid manifest.json (type 'frozen'; relative model_path beside it)."""
-        from modelzoo import saving
-        return saving.load_from_manifest(manifest_url)
+        model_path, attrs = loading.manifest_attrs(manifest_url)
+        return FrozenGraphModel.create(model_path, attrs)
+
+
+class FrozenGraphModel(Model):
+    """A Model for a frozen graph described by metadata (Lucid's name), as Model.load* build it:
+    `layers` come from the metadata or, if it has none, from the graph's Relu/Softmax ops (read
+    on first use, depths from static shapes)."""
+
+    _layer_names = None  # names-only layer list (manifest); depths then come from the graph
+
+    @classmethod
+    def create(cls, model_url, attrs, graph_def=None):
+        """An instance of a new subclass named after `model_url` with `attrs` as class attributes
+        (Lucid's DynamicModel); `graph_def`, when given, is used instead of reading the file."""
+        attrs = dict(attrs)
+        layers = attrs.pop("layers", None)
+        if layers:
+            if all(isinstance(entry, str) for entry in layers):
+                attrs["_layer_names"] = tuple(layers)
+            else:
+                attrs["layers"] = [dict(e, tags=e.get("tags", [])) if isinstance(e, dict) else e
+                                   for e in layers]
+        attrs.setdefault("modelname", loading.class_name(model_url))
+        attrs["model_path"] = model_url
+        model = type(loading.class_name(model_url), (cls,), attrs)()
+        if graph_def is not None:
+            model._graph_def = graph_def
+        return model
+
+    def _derived_layers(self):
+        cached = self.__dict__.get("_layers_cache")
+        if cached is None:
+            entries = (derive_layers(self.graph_def) if self._layer_names is None
+                       else layer_depths(self.graph_def, self._layer_names))
+            cached = _as_layers(type(self), entries)
+            self.__dict__["_layers_cache"] = cached
+        return cached
+
+
+# Set after class creation so Model.__init_subclass__ does not treat it as a layer list; dynamic
+# subclasses whose metadata lists layers override it with a plain tuple.
+FrozenGraphModel.layers = property(FrozenGraphModel._derived_layers)
 
 
 def _check_images(images):

@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 
 from modelzoo.vision_base import IMAGENET_MEAN_BGR, Model
-from modelzoo.weights.graph_builder import build_frozen_graph, random_vgg_weights, vgg_spec
+from modelzoo.weights.graph_builder import build_frozen_graph, vgg_spec
+
+from helpers import random_vgg_weights
 
 TINY_BLOCKS = ((1, 2), (2, 2), (3, 1))
 TINY_WIDTHS = (8, 16, 32)

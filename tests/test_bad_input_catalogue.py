@@ -27,8 +27,7 @@ from lucid_vgg import recipes
 from modelzoo.caffe_models import VGG16_caffe
 from modelzoo.vision_base import Model
 from modelzoo.weights.download import DownloadError, fetch
-from modelzoo.weights.graph_file import (CorruptGraphError, GraphFileNotFound, load_graph_def_file,
-                                         save_graph_def_file)
+from modelzoo.util import CorruptGraphError, GraphFileNotFound, load_graphdef, save_graphdef
 
 C11, C21, C31 = "conv1_1/conv1_1", "conv2_1/conv2_1", "conv3_1/conv3_1"
 CLOSE = "did you mean"
@@ -92,7 +91,7 @@ def truncated_graph(c):
 
 def sidecar_mismatch(c):
     path = str(c.tmp / "side.pb")
-    save_graph_def_file(c.model.graph_def, path)
+    save_graphdef(c.model.graph_def, path)
     with open(path, "r+b") as f:  # same size, one flipped byte
         f.seek(100)
         b = f.read(1)
@@ -410,14 +409,14 @@ rows(GraphFileNotFound, ("does not exist",),
 rows(CorruptGraphError, ("not a valid graphdef", "delete"),
      model_pb_is_text=lambda c: VGG16_caffe(path=write(c, "text.pb", b"hello, I am not a graph\n" * 20)).graph_def)
 rows(CorruptGraphError, ("no graph nodes",),
-     model_pb_empty=lambda c: load_graph_def_file(write(c, "empty.pb", b"")))
+     model_pb_empty=lambda c: load_graphdef(write(c, "empty.pb", b"")))
 rows(CorruptGraphError, ("truncated",),
-     model_pb_truncated=lambda c: load_graph_def_file(truncated_graph(c)))
+     model_pb_truncated=lambda c: load_graphdef(truncated_graph(c)))
 rows(CorruptGraphError, ("sha-256", "corrupt"),
-     model_pb_fails_sidecar=lambda c: load_graph_def_file(sidecar_mismatch(c)))
+     model_pb_fails_sidecar=lambda c: load_graphdef(sidecar_mismatch(c)))
 rows(CorruptGraphError, ("sidecar", "unreadable"),
      model_pb_bad_sidecar=lambda c: (write(c, "badside.pb.json", b"{not json"),
-                                     load_graph_def_file(write(c, "badside.pb", c.model.graph_def.SerializeToString()))))
+                                     load_graphdef(write(c, "badside.pb", c.model.graph_def.SerializeToString()))))
 rows(ValueError, ("pickled python objects", "allow_pickle=true"),
      io_load_pickled_npy=lambda c: mio.load(pickled_npy(c)))
 META = {"input_name": "input", "image_shape": [32, 32, 3], "image_value_range": [0, 1]}

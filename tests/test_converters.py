@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from modelzoo import VGG16_caffe
-from modelzoo.weights.graph_builder import read_metadata, vgg16_conv_names
+from modelzoo.util import extract_metadata
+from modelzoo.weights.graph_builder import vgg16_conv_names
 from modelzoo.weights.keras_h5 import convert_keras_h5, main_convert_h5, read_keras_h5
 from modelzoo.weights.onnx_source import WeightsSourceError, onnx_vgg16_weights
 
@@ -88,7 +89,7 @@ def activations_without_grappler(model, images, names):
 def test_converted_graph_matches_keras_layer_by_layer(keras_vgg, legacy_h5, cat, tmp_path):
     out = str(tmp_path / "VGG16_full.pb")
     gd = convert_keras_h5(legacy_h5, out)
-    meta = read_metadata(gd)
+    meta = extract_metadata(gd)
     assert meta["has_dense"] is True and meta["source"].startswith("keras-h5:")
     assert os.path.exists(out + ".json")
 
@@ -140,7 +141,7 @@ def test_notop_h5_conv_only_and_cli(onnx_conv, tmp_path, capsys):
     assert main_convert_h5([h5, "-o", out]) == 0
     assert "conv layers only" in capsys.readouterr().out
     model = VGG16_caffe(path=out)
-    assert read_metadata(model.graph_def)["has_dense"] is False and not model.has_dense_layers
+    assert extract_metadata(model.graph_def)["has_dense"] is False and not model.has_dense_layers
     names = {n.name for n in model.graph_def.node}
     assert "conv5_3/conv5_3" in names and "pool5" in names and "fc6/fc6" not in names
 

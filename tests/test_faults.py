@@ -185,7 +185,7 @@ WRITER = textwrap.dedent("""
     import numpy as np
     import tensorflow as tf
     from lucid_vgg.misc import io as mio
-    from modelzoo.weights.graph_file import save_graph_def_file
+    from modelzoo.util import save_graphdef
     target, ready = sys.argv[1], sys.argv[2]
     rng = np.random.default_rng(int(sys.argv[3]))
     i = 0
@@ -198,7 +198,7 @@ WRITER = textwrap.dedent("""
         g = tf.Graph()
         with g.as_default():
             tf.constant(np.full((1 << 20,), i, np.float32), name="weights")
-        save_graph_def_file(g.as_graph_def(), os.path.join(target, "big.pb"), {"i": i})
+        save_graphdef(g.as_graph_def(), os.path.join(target, "big.pb"), {"i": i})
         if i == 2:
             open(ready, "w").close()
 """)
@@ -213,8 +213,7 @@ def test_killed_writer_never_leaves_a_partial_target(tmp_path):
 
     from lucid_vgg.misc import io as mio
     from modelzoo.weights import cache
-    from modelzoo.weights.graph_file import (CorruptGraphError, load_graph_def_file, parse_graph_def,
-                                             save_graph_def_file)
+    from modelzoo.util import CorruptGraphError, load_graphdef, parse_graph_def, save_graphdef
 
     seed = random.randrange(1 << 30)
     rnd = random.Random(seed)
@@ -245,7 +244,7 @@ def test_killed_writer_never_leaves_a_partial_target(tmp_path):
         arr = np.load(target / "big.npy")
         assert arr.shape == (1 << 21,) and np.all(arr == arr[0]), ctx
         try:
-            gd = load_graph_def_file(str(target / "big.pb"))
+            gd = load_graphdef(str(target / "big.pb"))
         except CorruptGraphError as e:  # killed between sidecar and graph: detected, never used
             assert "sidecar records" in str(e) or "SHA-256" in str(e), ctx
             gd = parse_graph_def((target / "big.pb").read_bytes(), "big.pb")  # the graph is whole
@@ -261,7 +260,7 @@ def test_killed_writer_never_leaves_a_partial_target(tmp_path):
         # ... so the next write of each target removes them
         mio.save(np.zeros((8, 8, 3), np.uint8), str(target / "big.png"))
         mio.save(arr, str(target / "big.npy"))
-        save_graph_def_file(gd, str(target / "big.pb"))
+        save_graphdef(gd, str(target / "big.pb"))
         assert sorted(os.listdir(target)) == ["big.npy", "big.pb", "big.pb.json", "big.png"], ctx
 
 

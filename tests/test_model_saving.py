@@ -1,4 +1,4 @@
-"""Model.save / load / load_from_metadata / load_from_graphdef / suggest_save_args (saving.py).
+"""Model.save / load / load_from_metadata / load_from_graphdef / suggest_save_args.
 
 A small random Keras CNN is frozen, saved, loaded back as a zoo Model and compared with Keras'
 own outputs; frozen graphs without metadata, manifests and atomic writes are covered too.
@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from modelzoo import Model, saving
-from modelzoo.weights.graph_builder import build_frozen_graph, random_vgg_weights, vgg_spec
+from modelzoo import Model, saving, util
+from modelzoo.weights.graph_builder import build_frozen_graph, vgg_spec
+
+from helpers import random_vgg_weights, write_manifest
 
 
 def _cnn(seed=0):
@@ -96,7 +98,7 @@ def test_explicit_layers_are_stored_and_checked(tmp_path, cnn):
     model = Model.load(str(path))
     assert model.layer_names == ["conv2", "prob"]
     assert model.get_layer("conv2").depth == 16
-    meta = saving.extract_metadata(model.graph_def)
+    meta = util.extract_metadata(model.graph_def)
     assert meta == {"input_name": "input", "image_shape": [32, 32, 3], "image_value_range": [0, 1],
                     "layers": layers}
     with pytest.raises(ValueError, match="layer 'conv9'"):
@@ -146,7 +148,7 @@ def test_suggest_save_args_uint8_input_divided_by_255():
         x = tf.math.truediv(tf.cast(raw, tf.float32), 255.0, name="scaled")
         tf.nn.softmax(tf.reduce_mean(x, [1, 2]), name="out")
     with pytest.warns(UserWarning, match="image_shape"):  # a RealDiv has no shape attribute
-        info = saving.suggest_save_args(graph.as_graph_def(), verbose=False)
+        info = Model.suggest_save_args(graph.as_graph_def(), verbose=False)
     assert info["input_name"] == "scaled" and info["image_value_range"] == (0, 1)
     assert info["output_names"] == ["out"]
 
@@ -207,7 +209,7 @@ def test_save_existing_graph_def_and_lucid_metadata_name(tmp_path, plain_graph):
 def test_manifest(tmp_path, cnn, images):
     folder = tmp_path / "zoo" / "tiny"
     Model.save(str(folder / "graph.pb"), "input", ["prob"], [32, 32, 3], (0, 1), model=cnn)
-    saving.write_manifest(str(folder / "manifest.json"), "./graph.pb", "input", [32, 32, 3], (0, 1),
+    write_manifest(str(folder / "manifest.json"), "./graph.pb", "input", [32, 32, 3], (0, 1),
                           layers=["conv2", "prob"], dataset="random")
     model = Model.load(str(folder / "manifest.json"))
     assert model.model_path == str(folder / "graph.pb")

@@ -93,7 +93,7 @@ def test_render_vis_bfloat16_with_redirected_relu(tiny_model):
 def test_subgraph_matches_tensorflows_extract_sub_graph(tiny_model):
     import tensorflow as tf
 
-    from modelzoo.saving import subgraph
+    from modelzoo.util import subgraph
 
     gd = tf.compat.v1.GraphDef()
     gd.CopyFrom(tiny_model.graph_def)

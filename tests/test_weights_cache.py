@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from conftest import TINY_BLOCKS, TINY_WIDTHS
+from helpers import random_vgg_weights
 from modelzoo import VGG16_caffe
-from modelzoo.weights.graph_builder import build_frozen_graph, random_vgg_weights, read_metadata, vgg_spec
-from modelzoo.weights.graph_file import (CorruptGraphError, GraphFileNotFound, load_graph_def_file,
-                                         save_graph_def_file)
+from modelzoo.util import CorruptGraphError, GraphFileNotFound, extract_metadata, load_graphdef, save_graphdef
+from modelzoo.weights.graph_builder import build_frozen_graph, vgg_spec
 from modelzoo.weights.onnx_source import WeightsSourceError, onnx_vgg16_weights
 from modelzoo.weights.vgg16 import VGG16WeightsNotFound, build_from_onnx, vgg16_graph_def
 
@@ -55,7 +55,7 @@ def test_build_once_then_cache_hit_with_sidecar(env):
     assert b.calls == 1 and gd1 == gd2
     side = json.loads((env / "VGG16_caffe.pb.json").read_text())
     assert side["size"] == (env / "VGG16_caffe.pb").stat().st_size and len(side["sha256"]) == 64
-    assert side["has_dense"] is False and read_metadata(gd1)["source"] == "tiny-random-0"
+    assert side["has_dense"] is False and extract_metadata(gd1)["source"] == "tiny-random-0"
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "sidecar"])
@@ -74,18 +74,18 @@ def test_corrupt_cache_is_reported_and_rebuilt(env, damage):
     with pytest.warns(UserWarning, match="corrupt"):
         again = vgg16_graph_def(builders=b.as_sources(), url=None)
     assert b.calls == 2 and again == good
-    assert load_graph_def_file(str(pb)) == good  # the rebuilt file verifies
+    assert load_graphdef(str(pb)) == good  # the rebuilt file verifies
 
 
 def test_corrupt_file_is_never_returned(tmp_path):
     gd, meta = tiny_graph()
     p = str(tmp_path / "g.pb")
-    save_graph_def_file(gd, p, meta)
+    save_graphdef(gd, p, meta)
     with open(p, "r+b") as f:
         f.seek(100)
         f.write(b"\x00\x00\x00\x00")
     with pytest.raises(CorruptGraphError, match="SHA-256") as e:
-        load_graph_def_file(p)
+        load_graphdef(p)
     assert p in str(e.value) and "Delete" in str(e.value)
 
 
@@ -95,7 +95,7 @@ def test_truncated_pb_without_sidecar_is_detected(tmp_path):
         p = tmp_path / f"t{frac}.pb"
         p.write_bytes(data[: int(len(data) * frac)])
         with pytest.raises(CorruptGraphError, match=str(p).replace(".", r"\.")):
-            load_graph_def_file(str(p))
+            load_graphdef(str(p))
 
 
 @pytest.mark.parametrize("content", [b"", b"hello, this is not a graph\n", json.dumps({"a": 1}).encode(),
@@ -120,7 +120,7 @@ def test_explicit_path_missing(tmp_path):
 def test_explicit_path_works_with_model(tmp_path, rng_images):
     gd, meta = tiny_graph()
     p = str(tmp_path / "tiny.pb")
-    save_graph_def_file(gd, p, meta)
+    save_graphdef(gd, p, meta)
     acts = VGG16_caffe(path=p).get_activations(rng_images, "conv2_1/conv2_1")
     assert acts.shape == (2, 16, 16, 16) and acts.max() > 0
 
@@ -161,7 +161,7 @@ def test_download_is_the_last_resort(env):
     try:
         url = f"http://127.0.0.1:{srv.server_address[1]}/VGG16.pb"
         gd = vgg16_graph_def(builders=[], url=url)
-        assert read_metadata(gd)["source"] == "tiny-random-3"
+        assert extract_metadata(gd)["source"] == "tiny-random-3"
     finally:
         srv.shutdown()
         srv.server_close()
@@ -207,6 +207,6 @@ def test_two_processes_building_at_once(env, tmp_path):
     assert outs[0][0] == outs[1][0]
     with open(log) as f:
         assert len(f.read().split()) == 1  # one process built, the other waited and loaded it
-    gd = load_graph_def_file(str(env / "VGG16_caffe.pb"))  # verified against its sidecar
+    gd = load_graphdef(str(env / "VGG16_caffe.pb"))  # verified against its sidecar
     assert gd == tiny_graph()[0]
     assert sorted(os.listdir(env)) == ["VGG16_caffe.pb", "VGG16_caffe.pb.json", "VGG16_caffe.pb.lock"]

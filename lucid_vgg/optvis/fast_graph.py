@@ -5,7 +5,7 @@ import weakref
 
 import tensorflow as tf
 
-from modelzoo.saving import subgraph
+from modelzoo.util import subgraph
 
 PRECISIONS = ("float32", "bfloat16", "auto")
 

@@ -184,18 +184,11 @@ def needed_nodes(model, objective_fs, image_shape):
     except Exception as e:  # pylint: disable=broad-except
         log.debug("dry trace failed (%s); running the whole graph", e)
         return None
+    from modelzoo.util import walk  # the one graph walk (hoist to the module imports when merging)
+
     prefix = "dry/"
-    seen, stack, found = set(), [t.op for t in outputs], set()
-    while stack:
-        op = stack.pop()
-        if op.name in seen:
-            continue
-        seen.add(op.name)
-        if op.name.startswith(prefix):
-            found.add(op.name[len(prefix):])
-        stack.extend(i.op for i in op.inputs)
-        stack.extend(op.control_inputs)
-    return sorted(found) or None
+    ops = walk([t.op for t in outputs], lambda op: [i.op for i in op.inputs] + list(op.control_inputs))
+    return sorted(op.name[len(prefix):] for op in ops if op.name.startswith(prefix)) or None
 
 
 # -- the visualisation --------------------------------------------------------------------

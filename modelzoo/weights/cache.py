@@ -1,42 +1,26 @@
-"""The local weights cache: where it lives, a cross-process file lock, and build-once-then-verify.
+"""The local weights cache: build a graph once (under a file lock), then verify it on every load.
 
 Cached graphs carry a JSON sidecar (size + SHA-256) written at build time and checked on every
 load, so a truncated or corrupted cache file is reported and rebuilt, never used.
 """
 import contextlib
-import fcntl
 import logging
 import os
 import time
 import warnings
 
-from modelzoo.weights.graph_file import (CorruptGraphError, GraphFileError, load_graph_def_file,
-                                         save_graph_def_file)
+from modelzoo.fileio import cache_dir, file_lock
+from modelzoo.util import GraphFileError, load_graphdef, save_graphdef
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "LUCID_VGG_CACHE"
+#: The cached VGG16_caffe graph's file name inside the cache directory.
+VGG16_CACHE_FILE = "VGG16_caffe.pb"
 
 
-def cache_dir(create=True):
-    """The cache directory: $LUCID_VGG_CACHE or ~/.cache/lucid_vgg (created on demand)."""
-    d = os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".cache", "lucid_vgg")
-    if create:
-        os.makedirs(d, exist_ok=True)
-    return d
-
-
-@contextlib.contextmanager
-def file_lock(path):
-    """Exclusive advisory lock (fcntl.flock) on `path + '.lock'`, held for the `with` body."""
-    lock_path = os.fspath(path) + ".lock"
-    os.makedirs(os.path.dirname(os.path.abspath(lock_path)), exist_ok=True)
-    with open(lock_path, "a+b") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+def default_cache_file(directory=None):
+    """The cached VGG16_caffe graph: <cache>/VGG16_caffe.pb (sidecar VGG16_caffe.pb.json)."""
+    return os.path.join(directory or cache_dir(), VGG16_CACHE_FILE)
 
 
 def load_cached(path):
@@ -44,7 +28,7 @@ def load_cached(path):
     if not os.path.exists(path):
         return None
     try:
-        return load_graph_def_file(path)
+        return load_graphdef(path)
     except GraphFileError as e:
         warnings.warn(f"Ignoring the corrupt cached graph {path}: {e} It will be rebuilt.", stacklevel=3)
         for p in (path, path + ".json"):
@@ -68,9 +52,7 @@ def cached_build(path, builder, describe="graph"):
         log.info("Building %s into %s ...", describe, path)
         t0 = time.perf_counter()
         gd, metadata = builder()
-        save_graph_def_file(gd, path, metadata)
+        save_graphdef(gd, path, metadata)
         log.info("Built %s in %.1f s: %s", describe, time.perf_counter() - t0, path)
     return gd, True
 
-
-__all__ = ["CACHE_ENV", "cache_dir", "file_lock", "load_cached", "cached_build", "CorruptGraphError"]

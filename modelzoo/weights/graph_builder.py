@@ -1,15 +1,13 @@
 """Build a frozen TF GraphDef with Lucid's Caffe-style node names from plain NumPy weights.
 
-Every weights source (ONNX, Keras HDF5, random test weights) ends here, so the graph layout
+Every weights source (ONNX, Keras HDF5, the tests' random weights) ends here, so the graph layout
 (`input` -> `convX_Y/convX_Y` ReLUs -> `poolN` -> `fc6/fc6` -> `fc7/fc7` -> `fc8/fc8` -> `prob`)
 is defined exactly once.
 """
-import json
-
 import numpy as np
 import tensorflow as tf
 
-METADATA_NODE = "lucid_meta_json"
+from modelzoo.util import infuse_metadata
 
 # VGG16's architecture as (kind, name) pairs; conv/fc entries are filled with weights.
 VGG16_CONV_BLOCKS = ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3))
@@ -45,7 +43,7 @@ def build_frozen_graph(spec, input_name="input", metadata=None):
 
     Conv layers are 3x3 SAME convolutions + bias + ReLU named `name/name`; pools are 2x2/2
     VALID max pools; the first fc layer flattens NHWC (Keras order). `metadata` (a dict) is
-    stored as a string constant so a saved graph documents where its weights came from.
+    infused (modelzoo.util.infuse_metadata) so a saved graph documents where its weights came from.
     """
     graph = tf.Graph()
     with graph.as_default():
@@ -78,38 +76,7 @@ def build_frozen_graph(spec, input_name="input", metadata=None):
                 x = tf.nn.softmax(x, name=name)
             else:
                 raise ValueError(f"unknown layer kind {kind!r} in graph spec")
-        if metadata is not None:
-            tf.constant(json.dumps(metadata, sort_keys=True), name=METADATA_NODE)
-    return graph.as_graph_def()
-
-
-def read_metadata(graph_def):
-    """The metadata dict stored by build_frozen_graph / Model.save, or None."""
-    for node in graph_def.node:
-        if node.name == METADATA_NODE:
-            return json.loads(node.attr["value"].tensor.string_val[0].decode("utf-8"))
-    return None
-
-
-def random_vgg_weights(blocks, widths, fc_dims=None, seed=0, image_size=None):
-    """He-initialised random weights for a small VGG-like net (tests, examples).
-
-    widths: channels per block; fc_dims: (fc6, fc7, fc8) sizes or None; image_size is needed
-    with fc_dims to know the flattened size after the pools.
-    """
-    rng = np.random.default_rng(seed)
-    conv, cin = {}, 3
-    for (b, n), cout in zip(blocks, widths):
-        for i in range(1, n + 1):
-            k = rng.standard_normal((3, 3, cin, cout)).astype(np.float32) * np.sqrt(2.0 / (9 * cin))
-            conv[f"conv{b}_{i}"] = (k, rng.uniform(-0.1, 0.2, cout).astype(np.float32))
-            cin = cout
-    fc = None
-    if fc_dims:
-        side = image_size // 2 ** len(blocks)
-        din, fc = side * side * cin, {}
-        for name, dout in zip(("fc6", "fc7", "fc8"), fc_dims):
-            w = rng.standard_normal((din, dout)).astype(np.float32) * np.sqrt(2.0 / din)
-            fc[name] = (w, rng.uniform(-0.1, 0.1, dout).astype(np.float32))
-            din = dout
-    return conv, fc
+    graph_def = graph.as_graph_def()
+    if metadata is not None:
+        infuse_metadata(graph_def, metadata)
+    return graph_def

@@ -11,8 +11,10 @@ import sys
 
 import numpy as np
 
+from modelzoo.fileio import file_lock, sha256_file
+from modelzoo.util import extract_metadata, save_graphdef
+from modelzoo.weights.cache import default_cache_file
 from modelzoo.weights.graph_builder import VGG16_CONV_BLOCKS, build_frozen_graph, vgg_spec
-from modelzoo.weights.graph_file import sha256_file
 from modelzoo.weights.onnx_source import INSTALL_HINT, WeightsSourceError
 
 log = logging.getLogger(__name__)
@@ -115,16 +117,11 @@ def convert_keras_h5(h5_path, out_path=None):
     With no `out_path` it replaces the cached VGG16_caffe.pb, so `VGG16_caffe()` then has
     fc6/fc7/prob when the .h5 had the top.
     """
-    from modelzoo.weights.cache import file_lock
-    from modelzoo.weights.graph_file import save_graph_def_file
-
     gd, meta = build_from_keras_h5(h5_path)
     if out_path is None:
-        from modelzoo.weights.vgg16 import default_cache_file
-
         out_path = default_cache_file()
     with file_lock(out_path):
-        save_graph_def_file(gd, out_path, meta)
+        save_graphdef(gd, out_path, meta)
     log.info("Converted %s -> %s (%s)", h5_path, out_path, "with fc6/fc7/prob" if meta["has_dense"]
              else "conv layers only")
     return gd
@@ -150,11 +147,7 @@ def main_convert_h5(argv=None):
         print(f"lucid-vgg convert-h5: error: {e}", file=sys.stderr)
         return 1
     if out is None:
-        from modelzoo.weights.vgg16 import default_cache_file
-
         out = default_cache_file()
-    from modelzoo.weights.graph_builder import read_metadata
-
-    dense = read_metadata(gd).get("has_dense")
+    dense = extract_metadata(gd).get("has_dense")
     print(f"Wrote {out} ({len(gd.node)} nodes, {'conv + fc6/fc7/prob' if dense else 'conv layers only'}).")
     return 0

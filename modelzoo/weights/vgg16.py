@@ -7,27 +7,24 @@ import logging
 import os
 import time
 
+from modelzoo.fileio import is_url
+from modelzoo.util import GraphFileError, load_graphdef
 from modelzoo.weights import cache
+from modelzoo.weights.cache import default_cache_file
 from modelzoo.weights.download import VGG16_URL, DownloadError, fetch
 from modelzoo.weights.graph_builder import build_frozen_graph, vgg_spec
-from modelzoo.weights.graph_file import GraphFileError, load_graph_def_file
+from modelzoo.weights.keras_h5 import KERAS_FILES, build_from_keras_h5
 from modelzoo.weights.onnx_source import (INSTALL_HINT, ONNX_PACKAGE, WeightsSourceError,
                                           onnx_vgg16_weights)
 
 log = logging.getLogger(__name__)
 
 ENV_PB = "LUCID_VGG_VGG16_PB"
-CACHE_FILE = "VGG16_caffe.pb"
 DOWNLOAD_TIMEOUT = 5.0
 
 
 class VGG16WeightsNotFound(RuntimeError):
     """No source of VGG16_caffe weights worked; the message lists each attempt and its fix."""
-
-
-def default_cache_file(cache_dir=None):
-    """The cached VGG16_caffe graph: <cache>/VGG16_caffe.pb (sidecar VGG16_caffe.pb.json)."""
-    return os.path.join(cache_dir or cache.cache_dir(), CACHE_FILE)
 
 
 def build_from_onnx(onnx_path=None, package=ONNX_PACKAGE):
@@ -45,8 +42,6 @@ def build_from_onnx(onnx_path=None, package=ONNX_PACKAGE):
 
 def keras_h5_in_keras_cache():
     """Keras' cached ImageNet VGG16 .h5 ($KERAS_HOME or ~/.keras, models/), full file first; or None."""
-    from modelzoo.weights.keras_h5 import KERAS_FILES
-
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     for name in KERAS_FILES:
         p = os.path.join(home, "models", name)
@@ -57,8 +52,6 @@ def keras_h5_in_keras_cache():
 
 def default_builders():
     """[(description, builder, fix)] of offline sources, best first; builder() -> (GraphDef, meta)."""
-    from modelzoo.weights.keras_h5 import build_from_keras_h5
-
     builders = []
     h5 = keras_h5_in_keras_cache()
     if h5:
@@ -71,9 +64,9 @@ def default_builders():
 
 def _load_explicit(path, cache_dir, timeout):
     log.info("VGG16_caffe: using the graph at %s", path)
-    if str(path).startswith(("http://", "https://")):
+    if is_url(path):
         path = fetch(str(path), cache_dir=cache_dir, timeout=timeout)
-    return load_graph_def_file(path)
+    return load_graphdef(path)
 
 
 def vgg16_graph_def(path=None, cache_dir=None, builders=None, url=VGG16_URL, timeout=DOWNLOAD_TIMEOUT):
@@ -114,7 +107,7 @@ def vgg16_graph_def(path=None, cache_dir=None, builders=None, url=VGG16_URL, tim
     if url:
         log.info("VGG16_caffe: downloading %s", url)
         try:
-            return load_graph_def_file(fetch(url, cache_dir=cache_dir, timeout=timeout))
+            return load_graphdef(fetch(url, cache_dir=cache_dir, timeout=timeout))
         except (DownloadError, GraphFileError) as e:
             tried.append(f"download: {e}")
     lines = "\n".join(f"  {i}. {t}" for i, t in enumerate(tried, 1))

@@ -101,26 +101,12 @@ def _load_text(path, split=False, encoding="utf-8", **kwargs):
 
 
 def _load_graphdef_protobuf(path, **kwargs):
-    """Parse a binary frozen graph into a tf.compat.v1.GraphDef, rejecting non-GraphDef bytes."""
+    """A frozen graph as a tf.compat.v1.GraphDef, through modelzoo's one strict .pb reader
+    (sidecar check when there is one; CorruptGraphError, a ValueError, says what is wrong)."""
     del kwargs
-    import tensorflow as tf
-    from google.protobuf.message import DecodeError
+    from modelzoo.util import load_graphdef  # imports TensorFlow: only when a .pb is loaded
 
-    with open(path, "rb") as handle:
-        data = handle.read()
-    hint = ("; is it a frozen GraphDef? (A SavedModel's saved_model.pb needs "
-            "tf.saved_model.load instead.)")
-    if not data:
-        raise ValueError("Could not read GraphDef %s: the file is empty%s" % (path, hint))
-    graph_def = tf.compat.v1.GraphDef()
-    try:
-        graph_def.ParseFromString(data)
-    except (DecodeError, RuntimeError, ValueError) as err:
-        raise ValueError("Could not read GraphDef %s: %s%s" % (path, err, hint)) from err
-    if not graph_def.node and not graph_def.library.function:
-        raise ValueError("Could not read GraphDef %s: parsed bytes contain no nodes%s"
-                         % (path, hint))
-    return graph_def
+    return load_graphdef(path, reset_device=False)
 
 
 loaders = {

@@ -1,0 +1,73 @@
+"""Find the layers of a frozen graph: the activation-like ops a user may visualise, with depths.
+
+`freeze` names Keras layer outputs after their layers; for other graphs `list_layer_ops` lists
+the candidates, and models loaded without a layer list take theirs from `derive_layers`.
+"""
+from typing import Dict, List, Optional, Sequence
+
+import tensorflow as tf
+
+from modelzoo.util import downstream_nodes
+
+#: Op types `list_layer_ops` reports by default (activation-like outputs a user may visualise).
+LAYER_OP_TYPES = ("Relu", "Relu6", "Elu", "Selu", "LeakyRelu", "Softmax", "Sigmoid", "Tanh",
+                  "BiasAdd", "Conv2D", "DepthwiseConv2dNative", "MatMul", "MaxPool", "AvgPool",
+                  "FusedBatchNormV3", "AddV2", "ConcatV2", "Identity")
+
+#: Op types whose outputs become a loaded model's `layers` when its metadata lists none.
+DERIVED_LAYER_OPS = ("Relu", "Relu6", "Elu", "Selu", "LeakyRelu", "Softmax")
+
+
+def import_for_shapes(graph_def: tf.compat.v1.GraphDef) -> tf.Graph:
+    """`graph_def` imported into a fresh tf.Graph (static shapes; fails if it does not import)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.graph_util.import_graph_def(graph_def, name="")
+    return graph
+
+
+def list_layer_ops(graph_def: tf.compat.v1.GraphDef,
+                   op_types: Optional[Sequence[str]] = LAYER_OP_TYPES) -> List[Dict]:
+    """Candidate activation ops of a frozen graph, in graph order, as dicts.
+
+    Each dict has `name` (use it as the layer name: `"name"` or `"name:0"`), `op` (type),
+    `shape` (static, None where unknown, from importing the graph) and `depth` (last dimension:
+    channels for conv outputs, units for dense ones). `op_types=None` lists every op. Only ops
+    fed by an input are listed (not weight constants and their reads).
+    """
+    graph = import_for_shapes(graph_def)
+    inputs = [n.name for n in graph_def.node if n.op == "Placeholder"]
+    fed = downstream_nodes(graph_def, inputs)
+    found = []
+    for op in graph.get_operations():
+        if op.name not in fed or op.type == "Placeholder" or not op.outputs:
+            continue
+        if op_types is not None and op.type not in op_types:
+            continue
+        shape = op.outputs[0].shape
+        dims = shape.as_list() if shape.rank is not None else None
+        depth = dims[-1] if dims else None
+        found.append({"name": op.name, "op": op.type, "shape": dims, "depth": depth})
+    return found
+
+
+def layer_tags(shape: Optional[list]) -> List[str]:
+    """Lucid's layer tags from a static shape: ['conv'] for 4-D, ['dense'] for 2-D, else []."""
+    rank = len(shape) if shape is not None else None
+    return ["conv"] if rank == 4 else ["dense"] if rank == 2 else []
+
+
+def derive_layers(graph_def: tf.compat.v1.GraphDef) -> List[Dict]:
+    """Lucid-style layer dicts from a graph's Relu-family and Softmax ops (conv when 4-D, else dense)."""
+    return [{"name": e["name"], "depth": e["depth"], "tags": layer_tags(e["shape"]) or ["dense"]}
+            for e in list_layer_ops(graph_def, DERIVED_LAYER_OPS)]
+
+
+def layer_depths(graph_def: tf.compat.v1.GraphDef, names: Sequence[str]) -> List[Dict]:
+    """Layer dicts for `names` (':N' allowed) with depth and tags read from the graph's shapes."""
+    ops = {e["name"]: e for e in list_layer_ops(graph_def, op_types=None)}
+    out = []
+    for name in names:
+        entry = ops.get(name.split(":")[0], {})
+        out.append({"name": name, "depth": entry.get("depth"), "tags": layer_tags(entry.get("shape"))})
+    return out
