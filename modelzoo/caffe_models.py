@@ -50,6 +50,13 @@ class VGG16_caffe(Model):
     def __init__(self, path=None):
         self.path = path
 
+    @property
+    def graph_source(self):
+        """The explicit path or URL given to this instance, or None for the default chain
+        ($LUCID_VGG_VGG16_PB, cache, offline build, Lucid's URL): VGG16_caffe("full.pb") and
+        VGG16_caffe() are different models."""
+        return None if self.path is None else os.fspath(self.path)
+
     def load_graph_def(self):
         """Resolve the frozen graph through modelzoo.weights (explicit path, cache, build, download)."""
         return vgg16_graph_def(self.path)

@@ -90,11 +90,22 @@ class Model:
     def __str__(self):
         return self.name
 
+    @property
+    def graph_source(self):
+        """Where this instance's graph comes from (`model_path` unless a subclass says otherwise)."""
+        return self.model_path
+
+    def _identity(self):
+        """Two instances are the same model (equal, one hash, sharing caches keyed by the model,
+        e.g. the pruned render graphs) when class, graph source and any graph given by
+        with_graph_def agree."""
+        return type(self), self.graph_source, self.__dict__.get("_given_graph_id")
+
     def __eq__(self, other):
-        return isinstance(other, Model) and type(self) is type(other) and self.model_path == other.model_path
+        return isinstance(other, Model) and self._identity() == other._identity()
 
     def __hash__(self):
-        return hash((type(self).__name__, self.model_path))
+        return hash(self._identity())
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k != "_graph_def"}
@@ -136,6 +147,7 @@ class Model:
         proxy = copy.copy(self)
         proxy.__dict__.pop("_activation_fns", None)
         proxy._graph_def = graph_def  # pylint: disable=protected-access
+        proxy._given_graph_id = id(graph_def)  # a different graph: not equal to this model
         return proxy
 
     def post_import(self, scope):

@@ -35,6 +35,12 @@ class TinyVGG(Model):
         conv["conv1_1"] = (conv["conv1_1"][0] / 64.0, conv["conv1_1"][1])
         self._graph_def = build_frozen_graph(vgg_spec(conv, fcw, TINY_BLOCKS))
         self.weights = (conv, fcw)
+        self.seed = seed
+
+    @property
+    def graph_source(self):
+        """Instances with other random weights are other models (see Model._identity)."""
+        return self.model_path, self.seed
 
 
 class TinyVGGFC(TinyVGG):

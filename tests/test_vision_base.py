@@ -3,8 +3,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import TINY_BLOCKS, TINY_WIDTHS
+from helpers import random_vgg_weights
 from modelzoo import VGG16_caffe
+from modelzoo.util import save_graphdef
 from modelzoo.vision_base import IMAGENET_MEAN_BGR
+from modelzoo.weights.graph_builder import build_frozen_graph, vgg_spec
 
 
 def _numpy_forward(model, images, upto):
@@ -215,3 +219,34 @@ def test_with_graph_def_is_a_proxy_with_its_own_cache(tiny_model, rng_images):
     assert proxy is not tiny_model and proxy.graph_def is cut and type(proxy) is type(tiny_model)
     assert "_activation_fns" not in proxy.__dict__ and tiny_model._activation_fns  # pylint: disable=protected-access
     assert tiny_model.graph_def is not cut and len(tiny_model.graph_def.node) > len(cut.node)
+    # another graph is another model (no shared caches keyed by the model); the same graph is not
+    assert proxy != tiny_model and tiny_model.with_graph_def(cut) == proxy
+
+
+def _tiny_vgg_pb(path, seed):
+    """Write a conv-only TinyVGG graph with random weights `seed` to `path`; return its conv1_1 kernel."""
+    conv, _ = random_vgg_weights(TINY_BLOCKS, TINY_WIDTHS, seed=seed)
+    save_graphdef(build_frozen_graph(vgg_spec(conv, None, TINY_BLOCKS)), path)
+    return np.asarray(conv["conv1_1"][0], np.float32)  # as stored in the graph
+
+
+def _conv1_1_kernel(graph_def):
+    node = next(n for n in graph_def.node if n.name == "conv1_1/weights")
+    return tf.make_ndarray(node.attr["value"].tensor)
+
+
+def test_vgg16_caffe_identity_is_its_graph_source(tmp_path, monkeypatch):
+    """VGG16_caffe(path) and VGG16_caffe() hold different graphs: they are different models, and
+    the pruned render graph (fast_graph's cache, keyed by the model) of each is cut from its own
+    GraphDef. (Before, both compared equal and the second render got the first one's graph.)"""
+    from lucid_vgg.optvis.fast_graph import fast_graph_def
+
+    kernel_full = _tiny_vgg_pb(tmp_path / "full.pb", seed=1)
+    kernel_default = _tiny_vgg_pb(tmp_path / "default.pb", seed=2)
+    monkeypatch.setenv("LUCID_VGG_VGG16_PB", str(tmp_path / "default.pb"))  # what VGG16_caffe() reads
+    full, default = VGG16_caffe(str(tmp_path / "full.pb")), VGG16_caffe()
+    assert full != default and full == VGG16_caffe(str(tmp_path / "full.pb")) and default == VGG16_caffe()
+    assert len({full, default, VGG16_caffe(), VGG16_caffe(tmp_path / "full.pb")}) == 2
+    nodes = ["conv1_1/conv1_1"]
+    np.testing.assert_array_equal(_conv1_1_kernel(fast_graph_def(full, nodes)), kernel_full)
+    np.testing.assert_array_equal(_conv1_1_kernel(fast_graph_def(default, nodes)), kernel_default)
