@@ -7,6 +7,7 @@ import its graph into a `tf.function` so objectives can read any layer by name.
 import copy
 import difflib
 import logging
+import os
 import warnings
 
 import numpy as np
@@ -396,7 +397,19 @@ class Model:
         return FrozenGraphModel.create(model_path, attrs)
 
 
-class FrozenGraphModel(Model):
+class SerializedModel(Model):
+    """Lucid's base of models read from files (a folder with a manifest.json)."""
+
+    @classmethod
+    def from_directory(cls, model_path, manifest_path=None):
+        """The model described by `manifest_path` (default: model_path/manifest.json); Lucid
+        deprecated this in favour of Model.load_from_manifest, and so does this port."""
+        warnings.warn("SerializedModel.from_directory is deprecated; use Model.load_from_manifest.",
+                      DeprecationWarning, stacklevel=2)
+        return Model.load_from_manifest(manifest_path or os.path.join(model_path, "manifest.json"))
+
+
+class FrozenGraphModel(SerializedModel):
     """A Model for a frozen graph described by metadata (Lucid's name), as Model.load* build it:
     `layers` come from the metadata or, if it has none, from the graph's Relu/Softmax ops (read
     on first use, depths from static shapes)."""

@@ -176,6 +176,18 @@ def test_pb_that_is_not_a_graphdef(tmp_path):
         load(path)
 
 
+def test_pb_is_read_by_modelzoos_strict_parser(tmp_path):
+    """load() reads .pb files with modelzoo.util's one parser: a graph whose node reads a missing
+    node (a cut or truncated file) is refused, as VGG16_caffe(path) and Model.load refuse it."""
+    tf = pytest.importorskip("tensorflow")
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.node.add(name="relu", op="Relu", input=["gone"])
+    path = tmp_path / "cut.pb"
+    path.write_bytes(graph_def.SerializeToString())
+    with pytest.raises(ValueError, match=r"cut\.pb is incomplete: node 'relu' reads 'gone'"):
+        load(path)
+
+
 def test_save_pb_needs_protobuf(tmp_path):
     with pytest.raises(TypeError, match="protobuf"):
         save({"a": 1}, tmp_path / "x.pb")

@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 from modelzoo import Model, saving, util
+from modelzoo.vision_base import FrozenGraphModel, SerializedModel
 from modelzoo.weights.graph_builder import build_frozen_graph, vgg_spec
 
 from helpers import random_vgg_weights, write_manifest
@@ -223,6 +224,25 @@ def test_manifest(tmp_path, cnn, images):
         Model.load(str(folder / "other.json"))
     with pytest.raises(ValueError, match="expected a .pb"):
         Model.load(str(folder / "graph.onnx"))
+
+
+def test_file_urls_and_lucid_names(tmp_path, cnn, images, monkeypatch):
+    """file:// URLs load like paths everywhere (the .pb and the graph a manifest points to), the
+    saved graph carries Lucid's metadata node, and Lucid's SerializedModel.from_directory works."""
+    monkeypatch.setenv("LUCID_VGG_CACHE", str(tmp_path / "cache"))  # file:// URLs are fetched here
+    folder = tmp_path / "zoo"
+    Model.save(str(folder / "graph.pb"), "input", ["prob"], [32, 32, 3], (0, 1), model=cnn)
+    write_manifest(str(folder / "manifest.json"), "graph.pb", "input", [32, 32, 3], (0, 1))
+    (ref,) = _keras_outputs(cnn, images, ["prob"])
+    from_pb = Model.load((folder / "graph.pb").as_uri())
+    assert util.METADATA_NODE == "lucid_metadata_json"
+    assert [n.name for n in from_pb.graph_def.node if n.name.startswith("lucid")] == [util.METADATA_NODE]
+    from_manifest = Model.load((folder / "manifest.json").as_uri())
+    assert from_manifest.model_path == (folder / "graph.pb").as_uri()
+    _close(from_manifest.get_activations(images, "prob"), ref)
+    with pytest.warns(DeprecationWarning, match="load_from_manifest"):
+        from_dir = SerializedModel.from_directory(str(folder))
+    assert isinstance(from_dir, FrozenGraphModel) and from_dir.model_path == str(folder / "graph.pb")
 
 
 def test_atomic_write_leaves_no_temp_files(tmp_path, cnn, monkeypatch):
