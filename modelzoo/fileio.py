@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 import tempfile
-from typing import IO, Iterator, Tuple, Union
+from typing import IO, Any, Dict, Iterator, Tuple, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -108,7 +108,7 @@ def write_handle(path: PathLike, mode: str = "wb") -> Iterator[IO]:
     path = os.fspath(path)
     fd, tmp = temp_file_beside(path, ".tmp")
     try:
-        kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+        kwargs: Dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
             handle.flush()

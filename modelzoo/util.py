@@ -6,7 +6,7 @@ import json
 import logging
 import os
 from collections import deque
-from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Set
+from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Set, TypeVar
 
 import numpy as np
 import tensorflow as tf
@@ -16,6 +16,7 @@ from modelzoo.fileio import PathLike, atomic_write_bytes, is_url
 from modelzoo.weights.download import fetch
 
 log = logging.getLogger(__name__)
+_Item = TypeVar("_Item", bound=Hashable)
 
 #: Lucid's metadata node name; Model.save writes it, so Lucid reads our graphs and we read Lucid's.
 METADATA_NODE = "lucid_metadata_json"
@@ -36,7 +37,7 @@ class CorruptGraphError(GraphFileError):
     """The .pb file is truncated, corrupt, fails its SHA-256 sidecar, or is not a GraphDef."""
 
 
-def _fix_hint(path: str) -> str:
+def _fix_hint(path: PathLike) -> str:
     return (f"Delete {path} (and {os.path.basename(sidecar_path(path))} if present) and rebuild it: "
             "a cached VGG16_caffe graph is rebuilt automatically on next use, a converted one with "
             "`lucid-vgg convert-h5 FILE`. A SavedModel's saved_model.pb is not a frozen GraphDef: "
@@ -148,8 +149,8 @@ def node_name(ref: str) -> str:
     return ref.lstrip("^").split(":")[0]
 
 
-def walk(starts: Iterable[Hashable], neighbours: Callable[[Any], Iterable[Hashable]],
-         max_depth: Optional[int] = None) -> Set[Hashable]:
+def walk(starts: Iterable[_Item], neighbours: Callable[[_Item], Iterable[_Item]],
+         max_depth: Optional[int] = None) -> Set[_Item]:
     """Everything reachable from `starts` (included) through `neighbours(item)`, at most
     `max_depth` steps away: the one graph walk, on GraphDef node names or on tf.Operations."""
     seen = set(starts)

@@ -9,11 +9,13 @@ import difflib
 import logging
 import os
 import warnings
+from typing import Any, Mapping, Optional
 
 import numpy as np
 import tensorflow as tf
 
 from modelzoo import loading, save_args, saving
+from modelzoo.fileio import PathLike
 from modelzoo.layer_ops import derive_layers, layer_depths
 from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph, upstream_nodes
 
@@ -372,26 +374,26 @@ class Model:
     suggest_save_args = staticmethod(save_args.suggest_save_args)
 
     @staticmethod
-    def load(url):
+    def load(url: PathLike) -> "Model":
         """A Model from a .pb written by Model.save, or from a Lucid-style .json manifest."""
         if loading.saved_kind(url) == "pb":
             return Model.load_from_graphdef(url)
         return Model.load_from_manifest(url)
 
     @staticmethod
-    def load_from_metadata(model_url, metadata):
+    def load_from_metadata(model_url: PathLike, metadata: Mapping[str, Any]) -> "Model":
         """A Model for any frozen graph, described by a dict with input_name, image_shape and
         image_value_range (optionally layers, is_BGR); the graph is read on first use."""
         return FrozenGraphModel.create(model_url, loading.metadata_attrs(metadata, model_url))
 
     @staticmethod
-    def load_from_graphdef(graphdef_url):
+    def load_from_graphdef(graphdef_url: PathLike) -> "Model":
         """A Model from a .pb that carries Model.save's metadata (ValueError if it does not)."""
         attrs, graph_def = loading.graphdef_attrs(graphdef_url)
         return FrozenGraphModel.create(graphdef_url, attrs, graph_def)
 
     @staticmethod
-    def load_from_manifest(manifest_url):
+    def load_from_manifest(manifest_url: PathLike) -> "Model":
         """A Model from a Lucid manifest.json (type 'frozen'; relative model_path beside it)."""
         model_path, attrs = loading.manifest_attrs(manifest_url)
         return FrozenGraphModel.create(model_path, attrs)
@@ -401,7 +403,7 @@ class SerializedModel(Model):
     """Lucid's base of models read from files (a folder with a manifest.json)."""
 
     @classmethod
-    def from_directory(cls, model_path, manifest_path=None):
+    def from_directory(cls, model_path: PathLike, manifest_path: Optional[PathLike] = None) -> Model:
         """The model described by `manifest_path` (default: model_path/manifest.json); Lucid
         deprecated this in favour of Model.load_from_manifest, and so does this port."""
         warnings.warn("SerializedModel.from_directory is deprecated; use Model.load_from_manifest.",
@@ -417,7 +419,7 @@ class FrozenGraphModel(SerializedModel):
     _layer_names = None  # names-only layer list (manifest); depths then come from the graph
 
     @classmethod
-    def create(cls, model_url, attrs, graph_def=None):
+    def create(cls, model_url: PathLike, attrs: Mapping[str, Any], graph_def=None) -> "FrozenGraphModel":
         """An instance of a new subclass named after `model_url` with `attrs` as class attributes
         (Lucid's DynamicModel); `graph_def`, when given, is used instead of reading the file."""
         attrs = dict(attrs)
@@ -447,7 +449,7 @@ class FrozenGraphModel(SerializedModel):
 
 # Set after class creation so Model.__init_subclass__ does not treat it as a layer list; dynamic
 # subclasses whose metadata lists layers override it with a plain tuple.
-FrozenGraphModel.layers = property(FrozenGraphModel._derived_layers)
+FrozenGraphModel.layers = property(FrozenGraphModel._derived_layers)  # type: ignore[assignment]
 
 
 def _check_images(images):

@@ -15,7 +15,8 @@ import urllib.error
 import urllib.request
 import warnings
 
-from modelzoo.fileio import UMASK, atomic_write_bytes, cache_dir as default_cache_dir, is_url, sha256_file, temp_file_beside
+from modelzoo.fileio import UMASK, atomic_write_bytes, is_url, sha256_file, temp_file_beside
+from modelzoo.fileio import cache_dir as default_cache_dir
 
 VGG16_URL = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
 CHUNK = 1 << 16
