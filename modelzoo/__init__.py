@@ -22,10 +22,18 @@ __all__ = ["Model", "Layer", "VGG16_caffe", "IMAGENET_MEAN", "IMAGENET_MEAN_BGR"
 
 
 def __getattr__(name):
-    """`modelzoo.Model` etc.: import the defining module on first use (PEP 562)."""
-    if name not in _EXPORTS:
+    """`modelzoo.Model` etc. and submodules (`modelzoo.vision_base`): imported on first use (PEP 562)."""
+    if name in _EXPORTS:
+        value = getattr(_importlib.import_module(_EXPORTS[name]), name)
+    elif not name.startswith("__"):
+        try:
+            value = _importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module 'modelzoo' has no attribute {name!r}") from None
+    else:
         raise AttributeError(f"module 'modelzoo' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(_EXPORTS[name]), name)
     globals()[name] = value
     return value
 

@@ -250,3 +250,16 @@ def test_vgg16_caffe_identity_is_its_graph_source(tmp_path, monkeypatch):
     nodes = ["conv1_1/conv1_1"]
     np.testing.assert_array_equal(_conv1_1_kernel(fast_graph_def(full, nodes)), kernel_full)
     np.testing.assert_array_equal(_conv1_1_kernel(fast_graph_def(default, nodes)), kernel_default)
+
+
+def test_package_names_and_submodules_load_on_first_use():
+    """`import modelzoo` pulls in no TensorFlow (lucid_vgg.misc.io imports modelzoo.fileio);
+    modelzoo.Model, modelzoo.VGG16_caffe and submodules such as modelzoo.vision_base still work."""
+    import subprocess
+    import sys
+
+    code = ("import sys, modelzoo, modelzoo.fileio; print('tensorflow' in sys.modules); "
+            "print(modelzoo.vision_base.Model is modelzoo.Model, "
+            "modelzoo.VGG16_caffe.__module__, hasattr(modelzoo, 'no_such_name'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "modelzoo.caffe_models", "False"]
