@@ -111,7 +111,8 @@ class Model:
         return hash(self._identity())
 
     def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k != "_graph_def"}
+        """Pickle without the graph (reloaded from its source), so also without a given graph's id."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_graph_def", "_given_graph_id")}
 
     # -- graph ----------------------------------------------------------------------------
     @property
