@@ -1,4 +1,4 @@
-"""The typed public API: mypy finds no error in TYPED_MODULES, and their public functions are annotated.
+"""The typed public API: mypy finds no error in TYPED_MODULES, whose public functions are annotated.
 
 mypy's settings are the ``[mypy]`` sections of setup.cfg; it runs in-process through
 ``mypy.api.run``, so CI (which runs pytest) checks the types.
@@ -43,7 +43,7 @@ def test_mypy_finds_no_errors_in_typed_modules(monkeypatch):
 
 
 def public_functions(module: ModuleType) -> Iterator[tuple[str, Callable]]:
-    """(qualified name, function) for the module's own public functions and their classes' methods."""
+    """(qualified name, function) for the module's own public functions and its classes' methods."""
     for name, obj in vars(module).items():
         if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
             continue
@@ -62,7 +62,7 @@ def public_functions(module: ModuleType) -> Iterator[tuple[str, Callable]]:
 
 
 def missing_annotations(func: Callable) -> list[str]:
-    """Names of the parameters (and "return") of ``func`` without a type annotation; self/cls excepted."""
+    """Parameters of ``func`` (and "return") lacking an annotation; a leading self/cls is exempt."""
     signature = inspect.signature(func)
     missing = [p.name for i, p in enumerate(signature.parameters.values())
                if p.annotation is p.empty and not (i == 0 and p.name in ("self", "cls"))]

@@ -158,7 +158,8 @@ def rotate(t_image: TensorLike, angle: TensorLike) -> tf.Tensor:
     return out
 
 
-def random_rotate(angles: Sequence[float], units: str = "degrees", seed: int | None = None) -> Transform:
+def random_rotate(angles: Sequence[float], units: str = "degrees",
+                  seed: int | None = None) -> Transform:
     """Rotate the whole batch counter-clockwise by an angle drawn from ``angles``.
 
     ``units`` is "degrees" or "radians" ("rads"/"rad"). Bilinear sampling, zero fill.

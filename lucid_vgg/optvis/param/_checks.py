@@ -37,7 +37,7 @@ def positive_number(value: object, name: str, allow_none: bool = False) -> float
     """Return ``value`` as float if it is a finite number > 0 (or None when allowed), else raise."""
     if value is None and allow_none:
         return None
-    # ``value <= 0`` (not ``not value > 0``: numbers.Real declares no ``>``); NaN is caught by ``!=``
+    # ``<= 0`` as numbers.Real declares no ``>``; NaN fails ``value != value``
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0 \
             or value != value or value == float("inf"):
         allowed = "a positive number" + (" or None" if allow_none else "")

@@ -27,7 +27,8 @@ def _relu_normalized_activation(x: tf.Tensor) -> tf.Tensor:
     return (tf.nn.relu(x) - 0.40) / 0.58
 
 
-def _truncated_normal(gen: np.random.Generator, shape: tuple[int, ...], stddev: float) -> np.ndarray:
+def _truncated_normal(gen: np.random.Generator, shape: tuple[int, ...],
+                      stddev: float) -> np.ndarray:
     """Normal samples redrawn until within two standard deviations (TF's truncated normal)."""
     out = gen.standard_normal(shape)
     bad = np.abs(out) > 2
@@ -59,7 +60,8 @@ def _instance_norm(x: tf.Tensor, eps: float = 1e-6) -> tf.Tensor:
 
 
 def cppn(width: int, batch: int = 1, num_output_channels: int = 3, num_hidden_channels: int = 24,
-         num_layers: int = 8, activation_func: Callable[[tf.Tensor], tf.Tensor] = _composite_activation,
+         num_layers: int = 8,
+         activation_func: Callable[[tf.Tensor], tf.Tensor] = _composite_activation,
          normalize: bool = False) -> tf.Tensor:
     """A [batch, width, width, num_output_channels] image in [0, 1] from a CPPN over xy coordinates.
 

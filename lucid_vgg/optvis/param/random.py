@@ -11,8 +11,9 @@ import tensorflow as tf
 from lucid_vgg.optvis.param.color import to_valid_rgb
 
 
-def image_sample(shape: Sequence[int | tf.Tensor], decorrelate: bool = True, sd: float | None = None,
-                 decay_power: float = 1, seed: int | None = None) -> tf.Tensor:
+def image_sample(shape: Sequence[int | tf.Tensor], decorrelate: bool = True,
+                 sd: float | None = None, decay_power: float = 1,
+                 seed: int | None = None) -> tf.Tensor:
     """A random natural-looking RGB image batch in [0, 1] of ``shape`` [b, h, w, 3]."""
     raw = rand_fft_image(shape, sd=sd, decay_power=decay_power, seed=seed)
     return to_valid_rgb(raw, decorrelate=decorrelate)
@@ -32,8 +33,8 @@ def _rfft2d_freqs_tf(h: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
     return tf.sqrt(fx * fx + fy * fy)
 
 
-def rand_fft_image(shape: Sequence[int | tf.Tensor], sd: float | None = None, decay_power: float = 1,
-                   seed: int | None = None) -> tf.Tensor:
+def rand_fft_image(shape: Sequence[int | tf.Tensor], sd: float | None = None,
+                   decay_power: float = 1, seed: int | None = None) -> tf.Tensor:
     """Random image with ``fft_image``'s spectrum scaling; ``shape`` may hold dynamic dims."""
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 4:
         raise ValueError(f"shape must have 4 entries [batch, height, width, channels], got {shape!r}")

@@ -45,7 +45,8 @@ def spectrum_scale(h: int, w: int, decay_power: float = 1) -> np.ndarray:
     return scale * np.sqrt(w * h)
 
 
-def fft_image(shape: Sequence[int], sd: float | None = None, decay_power: float = 1) -> tf.Tensor:
+def fft_image(shape: Sequence[int], sd: float | None = None,
+              decay_power: float = 1) -> tf.Tensor:
     """Image whose variables are 2-D Fourier coefficients, scaled so low frequencies dominate.
 
     The spectrum is scaled to be roughly unitary (``sqrt(h*w)``), inverted with irfft2d,
@@ -107,7 +108,8 @@ def naive(shape: Sequence[int], sd: float | None = None) -> tf.Tensor:
     return pixel_image(shape, sd)
 
 
-def laplacian_pyramid(shape: Sequence[int], n_levels: int = 4, sd: float | None = None) -> tf.Tensor:
+def laplacian_pyramid(shape: Sequence[int], n_levels: int = 4,
+                      sd: float | None = None) -> tf.Tensor:
     """Deprecated Lucid name for ``laplacian_pyramid_image``."""
     warnings.warn("`laplacian_pyramid` has been renamed `laplacian_pyramid_image`.",
                   DeprecationWarning)

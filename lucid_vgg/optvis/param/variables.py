@@ -70,7 +70,8 @@ def active_store() -> VariableStore | None:
 
 
 def make_variable(initial_value: TensorLike | Callable[[], TensorLike], name: str | None = None,
-                  dtype: tf.DType = tf.float32, constraint: Constraint | None = None) -> tf.Variable:
+                  dtype: tf.DType = tf.float32,
+                  constraint: Constraint | None = None) -> tf.Variable:
     """Create (or, on a later pass under the same store, reuse) a tf.Variable.
 
     ``constraint`` is an optional projection ``tensor -> tensor`` that render applies after
