@@ -12,7 +12,8 @@ XLA CPU kernel, so XLA can only apply to the network part; it is measured here.
 """
 import numpy as np
 
-from _bench import load_average, make_parser, median_seconds, pruned_graph_def, write_json  # first
+from _bench import (load_average, make_parser, median_seconds,  # before TensorFlow
+                    pruned_graph_def, write_json)
 import tensorflow as tf
 from conv_peak import conv_peak
 
