@@ -8,6 +8,7 @@ from setuptools import setup
 HERE = os.path.dirname(os.path.abspath(__file__))
 # `![alt](path)` whose path is relative: no scheme (https:, data:), no leading / or #
 RELATIVE_IMAGE = re.compile(r"(!\[[^\]]*\]\()(?![A-Za-z][A-Za-z0-9+.-]*:|[/#])")
+RELATIVE_IMAGE_WHOLE = re.compile(r"!\[([^\]]*)\]\((?![A-Za-z][A-Za-z0-9+.-]*:|[/#])([^)\s]+)\)")
 
 
 def project_url(cfg_path: str, name: str) -> str:
@@ -23,12 +24,13 @@ def project_url(cfg_path: str, name: str) -> str:
 
 def pypi_readme(readme_path: str, cfg_path: str) -> str:
     """The README with relative image links made absolute under the `Source` project URL's
-    main branch: PyPI shows only absolute image URLs. Unchanged when no Source URL is declared."""
+    main branch: PyPI shows only absolute image URLs. Without a Source URL each relative image
+    becomes its alt text and path in italics, so PyPI shows no broken picture."""
     with open(readme_path, encoding="utf-8") as f:
         text = f.read()
     source = project_url(cfg_path, "Source")
     if not source:
-        return text
+        return RELATIVE_IMAGE_WHOLE.sub(r"*\1 (\2 in the source)*", text)
     return RELATIVE_IMAGE.sub(lambda m: m.group(1) + source.rstrip("/") + "/raw/main/", text)
 
 

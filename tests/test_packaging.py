@@ -70,7 +70,8 @@ def test_pypi_readme_makes_relative_images_absolute_under_the_source_url(tmp_pat
     readme.write_text("![a](docs/a.png) ![b](https://x.org/b.png) [c](docs/c.md)\n![d](/d.png)\n")
     cfg.write_text("[metadata]\nname = x\n")
     pypi_readme = load_setup_py().pypi_readme
-    assert pypi_readme(str(readme), str(cfg)) == readme.read_text()  # no Source URL: unchanged
+    assert pypi_readme(str(readme), str(cfg)) == (  # no Source URL: no broken picture on PyPI
+        "*a (docs/a.png in the source)* ![b](https://x.org/b.png) [c](docs/c.md)\n![d](/d.png)\n")
     cfg.write_text("[metadata]\nproject_urls =\n    Source = https://github.com/o/r/\n")
     assert pypi_readme(str(readme), str(cfg)) == (
         "![a](https://github.com/o/r/raw/main/docs/a.png) ![b](https://x.org/b.png) "
