@@ -43,6 +43,7 @@ import tensorflow as tf
 from lucid_vgg.optvis import objectives
 from lucid_vgg.optvis.fast_graph import fast_graph_def, resolve_precision
 from lucid_vgg.optvis.overrides.redirected_relu import redirected_relu_override
+from lucid_vgg.optvis.seeding import fixed_seed, seed_of
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +230,14 @@ class Visualization:
             raise TypeError("model must be a modelzoo Model (e.g. "
                             "modelzoo.vision_models.VGG16_caffe()), got "
                             f"{type(model).__name__}: {_short(model)}")
+        # a seed fixes TF's and NumPy's global seeds and the variable store while the step is built
+        # and traced (that is when every random op gets its seed); the caller's state comes back
+        with fixed_seed(seed) as seed:
+            self._build(model, objective_f, param_f, optimizer, transforms,
+                        relu_gradient_override, print_objectives, seed, precision, prune)
+
+    def _build(self, model, objective_f, param_f, optimizer, transforms,
+               relu_gradient_override, print_objectives, seed, precision, prune):
         self.model = model
         self.objective_f = objectives.as_objective(objective_f)
         self.print_objectives = [objectives.as_objective(o) for o in (print_objectives or [])]
@@ -350,7 +359,11 @@ class Visualization:
 def make_vis_T(model, objective_f, param_f=None, optimizer=None, transforms=None,
                relu_gradient_override=False, *, print_objectives=None, seed=None,
                precision="float32", prune=True):
-    """Build the render step without running it: returns a `Visualization` (see its docs)."""
+    """Build the render step without running it: returns a `Visualization` (see its docs).
+
+    `seed` (None or an int) seeds TF, NumPy and the variable store while the step is built, then
+    restores the caller's random state (`seeding.fixed_seed`): same seed, same render.
+    """
     return Visualization(model, objective_f, param_f, optimizer, transforms,
                          relu_gradient_override, print_objectives, seed,
                          precision=precision, prune=prune)
@@ -530,26 +543,6 @@ def run_vis(vis, thresholds, verbose=True, progress=None, callback=None):
     return images
 
 
-class _FixedSeed:
-    """Seed TF's global seed and NumPy's global RNG with 0 while a render is built, then restore
-    them, so `use_fixed_seed` does not leak into the caller's later random numbers."""
-
-    def __enter__(self):
-        self.np_state = np.random.get_state()
-        try:
-            from tensorflow.python.eager import context  # pylint: disable=import-outside-toplevel
-            self.tf_seed = context.global_seed()
-        except (ImportError, AttributeError):
-            self.tf_seed = None
-        tf.random.set_seed(0)
-        np.random.seed(0)
-
-    def __exit__(self, *exc):
-        tf.random.set_seed(self.tf_seed)
-        np.random.set_state(self.np_state)
-        return False
-
-
 def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None,
                thresholds=(512,), print_objectives=None, verbose=True,
                relu_gradient_override=True, use_fixed_seed=False, *, precision="float32",
@@ -569,8 +562,10 @@ def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None
       verbose: print "step objective" at thresholds, show images in a notebook and a progress
         bar on a terminal (stderr).
       relu_gradient_override: use the redirected ReLU gradient for the first 16 steps.
-      use_fixed_seed: seed everything (variable init, random transforms) for a bit-identical
-        result on a rerun in a fresh process.
+      use_fixed_seed: False (unseeded), True (seed 0, as Lucid) or an int seed: seeds the
+        variable initialisation and the random transforms for a bit-identical result on a rerun
+        (also in a fresh process); the caller's global TF/NumPy random state is left unchanged
+        (see `seeding.fixed_seed`).
       precision: "float32" (default), "bfloat16" (the network runs in bfloat16; parameters,
         objective values and images stay float32) or "auto" (bfloat16 only on CPUs with AMX,
         where it pays; float32 elsewhere). See BENCHMARKS.md for the measurements.
@@ -580,13 +575,7 @@ def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None
       list with one float32 array [batch, h, w, 3] in [0, 1] per threshold reached.
     """
     thresholds = _check_thresholds(thresholds)
-    if use_fixed_seed:
-        with _FixedSeed():  # make_vis_T traces the step, so every random op seed is set here
-            vis = make_vis_T(model, objective_f, param_f, optimizer, transforms,
-                             relu_gradient_override, print_objectives=print_objectives, seed=0,
-                             precision=precision, prune=prune)
-    else:
-        vis = make_vis_T(model, objective_f, param_f, optimizer, transforms,
-                         relu_gradient_override, print_objectives=print_objectives,
-                         precision=precision, prune=prune)
+    vis = make_vis_T(model, objective_f, param_f, optimizer, transforms, relu_gradient_override,
+                     print_objectives=print_objectives, seed=seed_of(use_fixed_seed),
+                     precision=precision, prune=prune)
     return run_vis(vis, thresholds, verbose=verbose)
