@@ -1,6 +1,7 @@
 """Shared plumbing for the recipes: rendering with seeds/steps, layer and image checks, files."""
 import os
 import re
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -20,8 +21,10 @@ def thresholds_of(steps):
     return tuple(sorted(ts))
 
 
-def render(model, objective, param_f, steps, *, transforms=None, optimizer=None, seed=None,
-           use_fixed_seed=False, verbose=False, relu_gradient_override=True, precision="float32"):
+def render(model: Any, objective: Any, param_f: Optional[Callable[[], Any]], steps: Any, *,
+           transforms: Any = None, optimizer: Any = None, seed: Optional[int] = None,
+           use_fixed_seed: Union[bool, int] = False, verbose: bool = False,
+           relu_gradient_override: bool = True, precision: str = "float32") -> np.ndarray:
     """Render and return the images at the last threshold, float32 [b, h, w, 3] in [0, 1].
 
     This is `render_vis(...)[-1]`; an int `seed` is passed as `use_fixed_seed=seed` (it wins over
