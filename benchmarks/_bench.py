@@ -119,10 +119,10 @@ def machine_info() -> dict:
 def pruned_graph_def(model, objective, batch: int, precision: str = "float32"):
     """The GraphDef a render of `objective` at 128 px actually runs (pruned to what the objective
     needs, cast to `precision`): the network part the step timings and FLOP counts look at."""
-    from lucid_vgg.optvis import render
+    from lucid_vgg.optvis import fast_graph
 
-    nodes = render.needed_nodes(model, [objective], (batch, 128, 128, 3))
-    return render.fast_graph_def(model, nodes, precision)
+    nodes = fast_graph.needed_nodes(model, [objective], (batch, 128, 128, 3))
+    return fast_graph.fast_graph_def(model, nodes, precision)
 
 
 # -- JSON records ------------------------------------------------------------------------
