@@ -553,7 +553,7 @@ class _FixedSeed:
 def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None,
                thresholds=(512,), print_objectives=None, verbose=True,
                relu_gradient_override=True, use_fixed_seed=False, *, precision="float32",
-               prune=True):
+               prune=True, progress=None, callback=None):
     """Optimise `param_f` to maximise `objective_f` on `model`; images at each threshold.
 
     Args:
@@ -575,6 +575,8 @@ def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None
         objective values and images stay float32) or "auto" (bfloat16 only on CPUs with AMX,
         where it pays; float32 elsewhere). See BENCHMARKS.md for the measurements.
       prune: import only the layers the objectives need (same results; faster first step).
+      progress, callback: as in `run_vis` (a stream for the progress bar; `callback(i, loss,
+        vis)` after each step, e.g. to keep the image reached when interrupted).
 
     Returns:
       list with one float32 array [batch, h, w, 3] in [0, 1] per threshold reached.
@@ -589,4 +591,4 @@ def render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None
         vis = make_vis_T(model, objective_f, param_f, optimizer, transforms,
                          relu_gradient_override, print_objectives=print_objectives,
                          precision=precision, prune=prune)
-    return run_vis(vis, thresholds, verbose=verbose)
+    return run_vis(vis, thresholds, verbose=verbose, progress=progress, callback=callback)
