@@ -124,11 +124,11 @@ def _op_flops(op):
 
 def step_flops(model, objective, hw, batch=1):
     """Conv/MatMul FLOPs of forward + input gradient for one step at transformed size hw."""
-    from lucid_vgg.optvis import render
+    from lucid_vgg.optvis import fast_graph
     graph = tf.Graph()
     with graph.as_default():
-        nodes = render.needed_nodes(model, [objective], (batch, 128, 128, 3))
-        run = model.with_graph_def(render.fast_graph_def(model, nodes, "float32"))
+        nodes = fast_graph.needed_nodes(model, [objective], (batch, 128, 128, 3))
+        run = model.with_graph_def(fast_graph.fast_graph_def(model, nodes, "float32"))
         x = tf.compat.v1.placeholder(tf.float32, [batch, hw[0], hw[1], 3])
         T = run.import_graph(x, scope="f", forget_xy_shape=False)
         loss = objective(lambda name: x if name == "input" else T(name))

@@ -51,10 +51,10 @@ def _input_as_const(graph_def, input_name):
 
 
 def network_fn(model, layer, precision, jit, batch, size=140):
-    from lucid_vgg.optvis import objectives, render
+    from lucid_vgg.optvis import fast_graph, objectives, render
     obj = objectives.channel(f"{layer}/{layer}", 0)
-    nodes = render.needed_nodes(model, [obj], (batch, 128, 128, 3))
-    gd = render.fast_graph_def(model, nodes, precision)
+    nodes = fast_graph.needed_nodes(model, [obj], (batch, 128, 128, 3))
+    gd = fast_graph.fast_graph_def(model, nodes, precision)
     if jit:  # XLA has no Placeholder kernel: the (input_map-replaced) input node becomes a Const
         gd = _input_as_const(gd, model.input_name)
     run = model.with_graph_def(gd)

@@ -63,14 +63,14 @@ def unit_per_image(layer, units):
     """
     import tensorflow as tf
 
-    from lucid_vgg.optvis import objectives
+    from lucid_vgg.optvis import objectives, objectives_util
 
     units = list(units)
 
     def inner(T):
         t = T(layer)
         for u in units:
-            objectives._check_channel(t, layer, u)  # pylint: disable=protected-access
+            objectives_util.check_channel(t, layer, u)
         if t.shape[0] is not None and t.shape[0] != len(units):
             raise ValueError(f"unit_per_image: {len(units)} units for a batch of {t.shape[0]}.")
         depth = t.shape[-1]
