@@ -3,7 +3,10 @@
 Kept free of TensorFlow imports so `--help` and usage errors answer without loading it.
 """
 import argparse
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:  # for annotations only: modelzoo imports TensorFlow
+    from modelzoo.vision_base import Model
 
 
 class UsageError(Exception):
@@ -32,25 +35,25 @@ def add_model_pb_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-pb", metavar="PATH", help=argparse.SUPPRESS)
 
 
-def zoo_model(name: str = "VGG16_caffe", path: Optional[str] = None):
+def zoo_model(name: str = "VGG16_caffe", path: Optional[str] = None) -> "Model":
     """A model-zoo entry by class name (`modelzoo.vision_models`), on `path` when given.
 
     An unknown name is a UsageError listing the known ones.
     """
     from modelzoo import vision_models
 
-    def is_entry(value):
+    def is_entry(value: Any) -> bool:
         return isinstance(value, type) and issubclass(value, vision_models.Model) \
             and value is not vision_models.Model
 
     cls = getattr(vision_models, name, None)
-    if not is_entry(cls):
+    if cls is None or not is_entry(cls):
         known = sorted(n for n, v in vars(vision_models).items() if is_entry(v))
         raise UsageError(f"unknown model {name!r}; known models: {', '.join(known)}")
     return cls(path) if path else cls()
 
 
-def loaded_vgg16(model_pb: Optional[str]):
+def loaded_vgg16(model_pb: Optional[str]) -> "Model":
     """VGG16_caffe (on `model_pb` when given) with its graph loaded now, so a missing or corrupt
     graph is a runtime failure (exit 1) before any other work."""
     model = zoo_model("VGG16_caffe", model_pb)

@@ -8,6 +8,12 @@ import argparse
 import os
 import re
 import sys
+from typing import TYPE_CHECKING, Any, List, Optional
+
+if TYPE_CHECKING:  # for annotations only: these import TensorFlow
+    from lucid_vgg.optvis.objectives import Objective
+    from lucid_vgg.optvis.visualization import Visualization
+    from modelzoo.vision_base import Model
 
 from lucid_vgg.cli.common import UsageError, add_model_pb_argument, int_at_least, loaded_vgg16
 
@@ -30,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_pb_argument(parser)
 
 
-def output_path(objective: str, output: str = None) -> str:
+def output_path(objective: str, output: Optional[str] = None) -> str:
     """The PNG to write (`<layer>_<channel>.png` by default); UsageError if it cannot be written."""
     output = output or re.sub(r"[^A-Za-z0-9_.-]+", "_", objective) + ".png"
     if not output.lower().endswith(".png"):
@@ -41,7 +47,7 @@ def output_path(objective: str, output: str = None) -> str:
     return output
 
 
-def check_objective(model, objective) -> None:
+def check_objective(model: "Model", objective: "Objective") -> None:
     """Dry-run `objective` on placeholders shaped like the model's layers, so an unknown layer or
     a channel out of range is a UsageError before the render is built.
 
@@ -53,7 +59,7 @@ def check_objective(model, objective) -> None:
     in_graph = {node.name for node in model.graph_def.node}
     depths = {layer.name: layer.depth for layer in model.layers}
 
-    def T(name):  # pylint: disable=invalid-name  (Lucid's name for the layer accessor)
+    def T(name: str) -> Any:  # pylint: disable=invalid-name  (Lucid's name for the layer accessor)
         if name not in in_graph:
             raise UsageError(model._unknown_layer_message(name))  # pylint: disable=protected-access
         return tf.compat.v1.placeholder(tf.float32, [1, None, None, depths.get(name)])
@@ -65,7 +71,7 @@ def check_objective(model, objective) -> None:
             raise UsageError(str(e)) from e
 
 
-def _save_png(images, path: str) -> None:
+def _save_png(images: Any, path: str) -> None:
     """The batch [n, h, w, 3] side by side as one PNG, written atomically."""
     import numpy as np
 
@@ -89,9 +95,10 @@ def run(args: argparse.Namespace) -> int:
     model = loaded_vgg16(args.model_pb)
     check_objective(model, objective)
 
-    values, last_vis = [], []
+    values: List[float] = []
+    last_vis: List["Visualization"] = []
 
-    def record(step, loss, vis):
+    def record(step: int, loss: Any, vis: "Visualization") -> None:
         values.append(float(np.sum(loss)))
         last_vis[:] = [vis]
 
