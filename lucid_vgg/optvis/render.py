@@ -175,7 +175,9 @@ def render_vis(model: Any, objective_f: ObjectiveLike, param_f: ParamF = None,
                print_objectives: Optional[Sequence[ObjectiveLike]] = None,
                verbose: bool = True, relu_gradient_override: bool = True,
                use_fixed_seed: SeedLike = False, *, precision: Optional[str] = "float32",
-               prune: bool = True) -> List[np.ndarray]:
+               prune: bool = True, progress: Optional[IO[str]] = None,
+               callback: Optional[Callable[[int, np.ndarray, Visualization], Any]] = None
+               ) -> List[np.ndarray]:
     """Optimise `param_f` to maximise `objective_f` on `model`; images at each threshold.
 
     Args:
@@ -199,6 +201,8 @@ def render_vis(model: Any, objective_f: ObjectiveLike, param_f: ParamF = None,
         objective values and images stay float32) or "auto" (bfloat16 only on CPUs with AMX,
         where it pays; float32 elsewhere). See BENCHMARKS.md for the measurements.
       prune: import only the layers the objectives need (same results; faster first step).
+      progress, callback: as in `run_vis` (a stream for the progress bar; `callback(i, loss,
+        vis)` after each step, e.g. to keep the image reached when interrupted).
 
     Returns:
       list with one float32 array [batch, h, w, 3] in [0, 1] per threshold reached.
@@ -207,4 +211,4 @@ def render_vis(model: Any, objective_f: ObjectiveLike, param_f: ParamF = None,
     vis = make_vis_T(model, objective_f, param_f, optimizer, transforms, relu_gradient_override,
                      print_objectives=print_objectives, seed=seed_of(use_fixed_seed),
                      precision=precision, prune=prune)
-    return run_vis(vis, thresholds, verbose=verbose)
+    return run_vis(vis, thresholds, verbose=verbose, progress=progress, callback=callback)
