@@ -9,12 +9,7 @@ The default case is the issue's (56x56x256 -> 256, batch 8, forward). `--all` ad
 at render sizes, the input-gradient conv (Conv2DBackpropInput, what a render's backward pass
 runs), XLA (jit_compile) and a Keras Conv2D under the "mixed_bfloat16" policy.
 """
-import argparse
-import json
-import time
-
-import numpy as np
-import lucid_vgg  # noqa: F401,E402  before TensorFlow: the oneDNN setting users get
+from _bench import make_parser, median_seconds, write_json  # before TensorFlow
 import tensorflow as tf
 
 DEFAULT_CASE = dict(batch=8, size=56, cin=256, cout=256)
@@ -61,19 +56,8 @@ def conv_peak(dtype="float32", batch=8, size=56, cin=256, cout=256, iters=10, ji
                 return tf.nn.conv2d(x, k, 1, "SAME")
             args = (x, k)
 
-    conv(*args).numpy()
-    conv(*args).numpy()
-    best = None
-    for _ in range(repeats):
-        times = []
-        for _ in range(iters):
-            t0 = time.perf_counter()
-            conv(*args).numpy()
-            times.append(time.perf_counter() - t0)
-        med = float(np.median(times))
-        best = med if best is None else min(best, med)
-    flops = 2.0 * batch * size * size * cin * cout * 9
-    return flops / best
+    seconds = median_seconds(lambda: conv(*args).numpy(), iters, warmup=2, repeats=repeats)
+    return 2.0 * batch * size * size * cin * cout * 9 / seconds
 
 
 def measure(all_cases=False, repeats=3, iters=10):
@@ -99,8 +83,7 @@ def measure(all_cases=False, repeats=3, iters=10):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--json", help="write results here")
+    p = make_parser(__doc__, json=None)
     p.add_argument("--all", action="store_true", help="more shapes and modes (about a minute)")
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args(argv)
@@ -109,8 +92,7 @@ def main(argv=None):
     for name, v in res.items():
         print(f"  {name:36s} {v / 1e12:.3f} TFLOP/s")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(res, f, indent=2)
+        write_json(args.json, res)
     return res
 
 

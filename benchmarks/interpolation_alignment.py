@@ -9,13 +9,11 @@ reports, per frame, the two units' activations on the untransformed frame, the e
 activations relative to the plain (unaligned) render, and the mean change between frames.
 Writes a strip PNG per weight and a JSON to --out (default docs/quality).
 """
-import argparse
-import json
 import os
-import time
 
 import numpy as np
 
+from _bench import Stopwatch, make_parser, write_json
 from lucid_vgg import recipes
 from lucid_vgg.misc.io import save
 from modelzoo import VGG16_caffe
@@ -31,11 +29,9 @@ def unit_values(model, frames):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="docs/quality")
-    p.add_argument("--steps", type=int, default=256)
-    p.add_argument("--size", type=int, default=128)
-    p.add_argument("--weights", type=float, nargs="+", default=[1e-1, 1e-2, 1e-3, 1e-4])
+    p = make_parser(__doc__, out="docs/quality", steps=256, size=128)
+    p.add_argument("--weights", type=float, nargs="+", default=[1e-1, 1e-2, 1e-3, 1e-4],
+                   help="alignment weights to compare with the plain render")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     model = VGG16_caffe()
@@ -43,13 +39,12 @@ def main(argv=None):
                "size": args.size, "frames": 6, "runs": {}}
     for weight in [None] + list(args.weights):
         label = "plain" if weight is None else f"aligned_{weight:g}"
-        t = time.time()
-        frames = recipes.interpolate(model, NEURON1, NEURON2, frames=6, aligned=weight is not None,
-                                     alignment_weight=weight or 0.0, size=args.size,
-                                     steps=args.steps, seed=0)
-        seconds = time.time() - t
+        with Stopwatch() as sw:
+            frames = recipes.interpolate(model, NEURON1, NEURON2, frames=6,
+                                         aligned=weight is not None, alignment_weight=weight or 0.0,
+                                         size=args.size, steps=args.steps, seed=0)
         v1, v2 = unit_values(model, frames)
-        run = {"weight": weight, "seconds": round(seconds, 1),
+        run = {"weight": weight, "seconds": round(sw.seconds, 1),
                "frame_difference": round(recipes.frame_difference(frames), 4),
                "unit1_per_frame": [round(float(x), 1) for x in v1],
                "unit2_per_frame": [round(float(x), 1) for x in v2]}
@@ -61,8 +56,7 @@ def main(argv=None):
         save(np.concatenate(list(frames), axis=1),
              os.path.join(args.out, f"interpolation_{label}.png"))
         print(label, run, flush=True)
-    with open(os.path.join(args.out, "interpolation_alignment.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    write_json(os.path.join(args.out, "interpolation_alignment.json"), results)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,11 @@ row per setting) and a JSON of the numbers.
 
     python benchmarks/layer_grid_settings.py [--layer conv5_1/conv5_1] [--out docs/quality]
 """
-import argparse
 import os
-import time
 
 import numpy as np
+
+from _bench import Stopwatch, load_average, make_parser, write_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FULL = (64, 512)                       # (size, steps): Lucid's 512 steps at the grids' 64 px
@@ -28,24 +28,22 @@ def unit_means(model, layer, images, units):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--layer", default="conv5_1/conv5_1")
-    p.add_argument("--out", default=os.path.join(ROOT, "docs", "quality"))
+    p = make_parser(__doc__, layer="conv5_1/conv5_1", out=os.path.join(ROOT, "docs", "quality"))
     args = p.parse_args(argv)
 
-    import modelzoo.vision_models as models  # before TensorFlow: sets its oneDNN default
     import tensorflow as tf
     from lucid_vgg import recipes
     from lucid_vgg.misc.io import image_grid, save
+    from modelzoo import VGG16_caffe
 
-    model = models.VGG16_caffe()
+    model = VGG16_caffe()
     units = list(range(8))
     rows, results = [], []
     for size, steps in [FULL] + CANDIDATES:
-        start = time.time()
-        images = recipes.render_layer(model, args.layer, units=units, size=size, steps=steps,
-                                      batch_size=8, seed=0)
-        seconds = round(time.time() - start, 1)
+        with Stopwatch() as sw:
+            images = recipes.render_layer(model, args.layer, units=units, size=size, steps=steps,
+                                          batch_size=8, seed=0)
+        seconds = round(sw.seconds, 1)
         means = unit_means(model, args.layer, images, units)
         results.append({"size": size, "steps": steps, "batch_seconds": seconds,
                         "unit_means": means})
@@ -61,9 +59,9 @@ def main(argv=None):
     grid = image_grid(np.concatenate(rows), n_cols=len(units), labels=labels)
     name = args.layer.split("/")[0]
     save(grid, os.path.join(args.out, f"layer_grid_settings_{name}.png"))
-    save({"layer": args.layer, "units": units, "results": results,
-          "cpu_load_average": os.getloadavg()[0]},
-         os.path.join(args.out, f"layer_grid_settings_{name}.json"))
+    write_json(os.path.join(args.out, f"layer_grid_settings_{name}.json"),
+               {"layer": args.layer, "units": units, "results": results,
+                "cpu_load_average": load_average()})
 
 
 if __name__ == "__main__":

@@ -19,57 +19,19 @@ the FFT parameterisation are not counted (they are a few % of the work).
 Whole-layer times (all 64 units of conv1_1, all 512 of conv5_1, 512 steps each) are extrapolated
 from the measured ms/step of the fastest mode and batch, plus the measured build time per batch.
 """
-import argparse
-import json
 import os
-import platform
 import resource
-import subprocess
 import sys
-import time
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import lucid_vgg  # noqa: F401,E402  before TensorFlow: the oneDNN setting users get
-import tensorflow as tf  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conv_peak import conv_peak  # noqa: E402
+from _bench import (Stopwatch, call_times, load_average, machine_info,  # before TensorFlow
+                    make_parser, pruned_graph_def, write_json)
+import tensorflow as tf
+from conv_peak import conv_peak
 
 LAYERS = ("conv1_1", "conv3_1", "conv4_1", "conv5_1")
 BATCHES = (1, 4, 32)
-
-
-# -- machine -----------------------------------------------------------------------------
-def machine_info():
-    info = {"python": platform.python_version(), "tensorflow": tf.__version__,
-            "cpus": os.cpu_count()}
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-            if line.startswith("Flags:"):
-                flags = set(line.split(":", 1)[1].split())
-                info["flags"] = sorted(f for f in flags if f.startswith(("avx512f", "avx512_bf16",
-                                                                          "amx", "avx512_vnni",
-                                                                          "avx_vnni", "fma")))
-                info["amx"] = any(f.startswith("amx") for f in flags)
-    except OSError:
-        pass
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            mhz = [line for line in f if line.startswith("cpu MHz")]
-        info["cpu_mhz"] = float(mhz[0].split(":")[1]) if mhz else None
-    except OSError:
-        pass
-    info["onednn"] = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TF default (on only with AVX-512)")
-    return info
-
-
-def load_average():
-    return os.getloadavg()[0]
 
 
 # -- memory ------------------------------------------------------------------------------
@@ -96,11 +58,10 @@ def peak_rss_mb():
 # -- FLOPs -------------------------------------------------------------------------------
 def transformed_sizes(size=128, n=64, seed=0):
     """(h, w) of the image the network sees, for n draws of the standard transforms."""
-    from lucid_vgg.optvis import transform
+    from lucid_vgg.optvis import render
     tf.random.set_seed(seed)
-    f = __import__("lucid_vgg.optvis.render", fromlist=["make_transform_f"]).make_transform_f(None)
+    f = render.make_transform_f(None)
     x = tf.zeros([1, size, size, 3])
-    del transform
     return [tuple(f(x).shape[1:3]) for _ in range(n)]
 
 
@@ -124,11 +85,9 @@ def _op_flops(op):
 
 def step_flops(model, objective, hw, batch=1):
     """Conv/MatMul FLOPs of forward + input gradient for one step at transformed size hw."""
-    from lucid_vgg.optvis import render
     graph = tf.Graph()
     with graph.as_default():
-        nodes = render.needed_nodes(model, [objective], (batch, 128, 128, 3))
-        run = model.with_graph_def(render.fast_graph_def(model, nodes, "float32"))
+        run = model.with_graph_def(pruned_graph_def(model, objective, batch))
         x = tf.compat.v1.placeholder(tf.float32, [batch, hw[0], hw[1], 3])
         T = run.import_graph(x, scope="f", forget_xy_shape=False)
         loss = objective(lambda name: x if name == "input" else T(name))
@@ -151,19 +110,13 @@ def run_case(model, layer, batch, precision, steps, warmup, prune=True):
     from lucid_vgg.optvis import objectives, param, render
     obj = objectives.channel(f"{layer}/{layer}", 0)
     reset_peak_rss()
-    t0 = time.perf_counter()
-    vis = render.make_vis_T(model, obj, lambda: param.image(128, batch=batch),
-                            precision=precision, prune=prune)
-    trace_s = time.perf_counter() - t0
-    vis.step()
-    build_s = time.perf_counter() - t0
-    for _ in range(max(0, warmup - 1)):
+    with Stopwatch() as build:
+        vis = render.make_vis_T(model, obj, lambda: param.image(128, batch=batch),
+                                precision=precision, prune=prune)
+        trace_s = build.seconds
         vis.step()
-    times = []
-    for _ in range(steps):
-        t = time.perf_counter()
-        vis.step()
-        times.append(time.perf_counter() - t)
+    build_s = build.seconds
+    times = call_times(vis.step, steps, warmup=max(0, warmup - 1))
     return {"layer": layer, "batch": batch, "precision": precision, "prune": prune,
             "steps_timed": steps, "ms_per_step": 1000 * float(np.median(times)),
             "ms_per_step_min": 1000 * float(np.min(times)),
@@ -192,15 +145,15 @@ def whole_layer(rows, layer, units, steps=512):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--json", default="benchmarks/results.json", help="write the results here")
+    p = make_parser(__doc__, json="benchmarks/results.json")
     p.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
     p.add_argument("--layers", default=",".join(LAYERS))
     p.add_argument("--batches", default=",".join(map(str, BATCHES)))
     p.add_argument("--precisions", default="float32,bfloat16")
     p.add_argument("--no-unpruned", action="store_true", help="skip the float32 unpruned build-time row")
     args = p.parse_args(argv)
-    from modelzoo.caffe_models import VGG16_caffe
+    from lucid_vgg.optvis import objectives
+    from modelzoo import VGG16_caffe
 
     layers = args.layers.split(",")
     batches = [int(b) for b in args.batches.split(",")]
@@ -210,16 +163,15 @@ def main(argv=None):
     info = machine_info()
     print(f"machine: {info.get('cpu')} x{info['cpus']}, flags {info.get('flags')}, "
           f"amx={info.get('amx')}, TF {info['tensorflow']}")
-    t0 = time.perf_counter()
-    sizes = transformed_sizes()
-    flops = {}
-    for layer in layers:
-        from lucid_vgg.optvis import objectives
-        flops[layer] = mean_step_flops(model, objectives.channel(f"{layer}/{layer}", 0), sizes)
+    with Stopwatch() as counting:
+        sizes = transformed_sizes()
+        flops = {}
+        for layer in layers:
+            flops[layer] = mean_step_flops(model, objectives.channel(f"{layer}/{layer}", 0), sizes)
     hw = np.array(sizes)
     print(f"transformed size from 128 px: mean {hw.mean(0).round(1).tolist()} "
           f"(min {hw.min(0).tolist()}, max {hw.max(0).tolist()}); FLOP count took "
-          f"{time.perf_counter() - t0:.1f}s")
+          f"{counting.seconds:.1f}s")
     for layer in layers:
         print(f"  {layer}: {flops[layer] / 1e9:.2f} GFLOP per image per step (conv+matmul, fwd + input grad)")
 
@@ -278,8 +230,7 @@ def main(argv=None):
                                 "trace of import+objective+input gradient, averaged over sampled "
                                 "transformed sizes"}
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(out, f, indent=2)
+        write_json(args.json, out)
         print(f"wrote {args.json}")
     return out
 

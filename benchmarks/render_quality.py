@@ -6,14 +6,12 @@ a batch of 4 with and without `diversity` and reports the mean pairwise cosine d
 batch's Gram vectors (conv-layer style statistics), as Lucid's diversity notebook motivates.
 Writes PNGs and a JSON to --out (default docs/quality).
 """
-import argparse
 import itertools
-import json
 import os
-import time
 
 import numpy as np
 
+from _bench import Stopwatch, make_parser, read_json, write_json
 from lucid_vgg.misc.io import save
 from lucid_vgg.optvis import objectives, param, render
 from lucid_vgg.recipes import DIVERSITY_WEIGHT
@@ -40,32 +38,27 @@ def mean_pairwise_cosine_distance(vectors):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--out", default="docs/quality")
-    p.add_argument("--steps", type=int, default=512)
-    p.add_argument("--size", type=int, default=128)
+    p = make_parser(__doc__, out="docs/quality", steps=512, size=128)
     p.add_argument("--only", choices=("units", "diversity"), help="run one half")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     model = VGG16_caffe()
     json_path = os.path.join(args.out, "quality.json")
     results = {"steps": args.steps, "size": args.size, "units": [], "diversity": {}}
-    if args.only and os.path.exists(json_path):
-        with open(json_path) as f:
-            results.update({k: v for k, v in json.load(f).items() if k != args.only})
+    if args.only and os.path.exists(json_path):  # keep the other half from the last run
+        results.update({k: v for k, v in read_json(json_path).items() if k != args.only})
     for layer in ("conv1_1", "conv3_1", "conv4_1", "conv5_1") if args.only != "diversity" else ():
         name = f"{layer}/{layer}"
-        t0 = time.perf_counter()
-        vis = render.make_vis_T(model, objectives.channel(name, 0),
-                                lambda: param.image(args.size), seed=0,
-                                relu_gradient_override=True)
-        start = float(channel_value(model, vis.image(), name, 0)[0])
-        img = render.run_vis(vis, (args.steps - 1,), verbose=False)[-1]
-        end = float(channel_value(model, img, name, 0)[0])
-        secs = time.perf_counter() - t0
+        with Stopwatch() as sw:
+            vis = render.make_vis_T(model, objectives.channel(name, 0),
+                                    lambda: param.image(args.size), seed=0,
+                                    relu_gradient_override=True)
+            start = float(channel_value(model, vis.image(), name, 0)[0])
+            img = render.run_vis(vis, (args.steps - 1,), verbose=False)[-1]
+            end = float(channel_value(model, img, name, 0)[0])
         save(img[0], os.path.join(args.out, f"{layer}_0.png"))
         row = {"layer": name, "unit": 0, "start": start, "end": end,
-               "ratio": end / start if start > 0 else None, "seconds": secs}
+               "ratio": end / start if start > 0 else None, "seconds": sw.seconds}
         results["units"].append(row)
         print(row, flush=True)
     layer, unit = "conv5_1/conv5_1", 4
@@ -82,8 +75,7 @@ def main(argv=None):
         results["diversity"][label] = {"weight": weight, "gram_cosine_distance_conv3_1": dist,
                                        "channel_values": vals}
         print(label, results["diversity"][label], flush=True)
-    with open(json_path, "w") as f:
-        json.dump(results, f, indent=2)
+    write_json(json_path, results)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import argparse
 import json
 import subprocess
 import sys
-import time
+
+from _bench import Stopwatch, make_parser
 
 
 def worker(threads, layer, size):
@@ -27,10 +28,10 @@ def worker(threads, layer, size):
     model = VGG16_caffe()
     seconds = {}
     for steps in (16, 80):
-        start = time.time()
-        recipes.render_layer(model, layer, units=list(range(8)), size=size, steps=steps,
-                             batch_size=8, seed=0)
-        seconds[steps] = time.time() - start
+        with Stopwatch() as sw:
+            recipes.render_layer(model, layer, units=list(range(8)), size=size, steps=steps,
+                                 batch_size=8, seed=0)
+        seconds[steps] = sw.seconds
     print(json.dumps({"threads": threads or "default",
                       "ms_per_step": round((seconds[80] - seconds[16]) / 64 * 1000, 1)}))
 
@@ -44,9 +45,7 @@ def run(threads, copies, layer, size):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--layer", default="conv5_1/conv5_1")
-    p.add_argument("--size", type=int, default=64)
+    p = make_parser(__doc__, layer="conv5_1/conv5_1", size=64)
     p.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker is not None:

@@ -10,31 +10,17 @@
 The full step cannot be XLA-compiled: the rotation transform (ImageProjectiveTransformV3) has no
 XLA CPU kernel, so XLA can only apply to the network part; it is measured here.
 """
-import argparse
-import json
-import os
-import sys
-import time
-
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import lucid_vgg  # noqa: F401,E402  before TensorFlow: the oneDNN setting users get
-import tensorflow as tf  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conv_peak import conv_peak  # noqa: E402
+from _bench import (load_average, make_parser, median_seconds,  # before TensorFlow
+                    pruned_graph_def, write_json)
+import tensorflow as tf
+from conv_peak import conv_peak
 
 
-def _median_ms(f, iters, warmup=2):
-    for _ in range(warmup):
-        f()
-    ts = []
-    for _ in range(iters):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return 1000 * float(np.median(ts))
+def _median_ms(f, iters):
+    """Median ms per call of f() over `iters` calls after two warm-up calls."""
+    return 1000 * median_seconds(f, iters, warmup=2)
 
 
 def _input_as_const(graph_def, input_name):
@@ -53,8 +39,7 @@ def _input_as_const(graph_def, input_name):
 def network_fn(model, layer, precision, jit, batch, size=140):
     from lucid_vgg.optvis import objectives, render
     obj = objectives.channel(f"{layer}/{layer}", 0)
-    nodes = render.needed_nodes(model, [obj], (batch, 128, 128, 3))
-    gd = render.fast_graph_def(model, nodes, precision)
+    gd = pruned_graph_def(model, obj, batch, precision)
     if jit:  # XLA has no Placeholder kernel: the (input_map-replaced) input node becomes a Const
         gd = _input_as_const(gd, model.input_name)
     run = model.with_graph_def(gd)
@@ -96,15 +81,13 @@ def full_step_fn(model, layer, precision, batch):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--layer", default="conv4_1")
+    p = make_parser(__doc__, layer="conv4_1", json=None)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--iters", type=int, default=8)
-    p.add_argument("--json")
     args = p.parse_args(argv)
-    from modelzoo.caffe_models import VGG16_caffe
+    from modelzoo import VGG16_caffe
     model = VGG16_caffe()
-    res = {"layer": args.layer, "batch": args.batch, "load": os.getloadavg()[0]}
+    res = {"layer": args.layer, "batch": args.batch, "load": load_average()}
     res["conv_peak_float32"] = conv_peak("float32", iters=5, repeats=2)
     res["param+transforms"] = _median_ms(parts_fn(args.batch), args.iters)
     for prec in ("float32", "bfloat16"):
@@ -113,12 +96,11 @@ def main(argv=None):
             name = f"network {prec}{' xla' if jit else ''}"
             res[name] = _median_ms(network_fn(model, args.layer, prec, jit, args.batch), args.iters)
     res["conv_peak_float32_after"] = conv_peak("float32", iters=5, repeats=2)
-    res["load_after"] = os.getloadavg()[0]
+    res["load_after"] = load_average()
     for k, v in res.items():
         print(f"  {k:28s} {v}" if isinstance(v, str) else f"  {k:28s} {v:10.2f}" + ("" if "peak" in k or "load" in k or k == "batch" else " ms"))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(res, f, indent=2)
+        write_json(args.json, res)
     return res
 
 

@@ -220,7 +220,7 @@ def forget_xy(t: tf.Tensor) -> tf.Tensor:
     return tf.compat.v1.placeholder_with_default(t, [t.shape[0], None, None, t.shape[-1]])
 
 
-def frozen_default_graph_def(input_node_names: List[str], output_node_names: List[str]):
+def frozen_default_graph_def(input_node_names: List[str], output_node_names: List[str]) -> tf.compat.v1.GraphDef:
     """Lucid's path for tf.compat.v1 code: the default Session's graph with its variables turned
     into constants and devices cleared. `input_node_names` is Lucid's argument; Model.save checks
     and prunes to the inputs and outputs itself."""
@@ -259,7 +259,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def to_json(value: Any, **kwargs) -> str:
+def to_json(value: Any, **kwargs: Any) -> str:
     """json.dumps of `value` after _jsonable (NumPy values and Layers allowed), keys sorted."""
     return json.dumps(_jsonable(value), sort_keys=True, **kwargs)
 

@@ -9,10 +9,11 @@ import h5py
 import numpy as np
 import pytest
 
+from lucid_vgg import cli
 from modelzoo import VGG16_caffe
 from modelzoo.util import extract_metadata
 from modelzoo.weights.graph_builder import vgg16_conv_names
-from modelzoo.weights.keras_h5 import convert_keras_h5, main_convert_h5, read_keras_h5
+from modelzoo.weights.keras_h5 import convert_keras_h5, read_keras_h5
 from modelzoo.weights.onnx_source import WeightsSourceError, onnx_vgg16_weights
 
 keras = pytest.importorskip("keras")
@@ -138,7 +139,7 @@ def test_notop_h5_conv_only_and_cli(onnx_conv, tmp_path, capsys):
     np.testing.assert_array_equal(fresh.get_layer("block5_conv3").get_weights()[0], onnx_conv["conv5_3"][0])
 
     out = str(tmp_path / "notop.pb")
-    assert main_convert_h5([h5, "-o", out]) == 0
+    assert cli.main(["convert-h5", h5, "-o", out]) == 0
     assert "conv layers only" in capsys.readouterr().out
     model = VGG16_caffe(path=out)
     assert extract_metadata(model.graph_def)["has_dense"] is False and not model.has_dense_layers
@@ -169,6 +170,6 @@ def test_wrong_h5_is_rejected(tmp_path, capsys):
         g.create_dataset("dense/kernel:0", data=np.zeros((2, 2), np.float32))
     with pytest.raises(WeightsSourceError, match="not a Keras VGG16 weights file"):
         convert_keras_h5(p, str(tmp_path / "x.pb"))
-    assert main_convert_h5([p, "-o", str(tmp_path / "x.pb")]) == 1
+    assert cli.main(["convert-h5", p, "-o", str(tmp_path / "x.pb")]) == 1
     assert "error" in capsys.readouterr().err
     assert not (tmp_path / "x.pb").exists()

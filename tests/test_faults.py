@@ -169,12 +169,12 @@ def test_render_layer_interrupted_keeps_finished_units_and_resumes(tiny_model, t
     assert info.loaded == [0, 1] and info.rendered == [2, 3, 4, 5]
 
 
-def test_render_layer_cli_interrupt_exits_130_with_resume_hint(tiny_model, tmp_path, monkeypatch, capsys):
-    from lucid_vgg.recipes import main_render_layer
+def test_render_layer_cli_interrupt_exits_130_with_resume_hint(tiny_pb, tmp_path, monkeypatch, capsys):
+    from lucid_vgg import cli
 
     _interrupt_on_call(monkeypatch, 6)
-    code = main_render_layer([C21, str(tmp_path), "--units", "0-3", "--size", "16", "--steps", "3",
-                              "--batch-size", "2"], model=tiny_model)
+    code = cli.main(["render-layer", C21, str(tmp_path), "--units", "0-3", "--size", "16", "--steps", "3",
+                     "--batch-size", "2", "--model-path", tiny_pb])
     err = capsys.readouterr().err
     assert code == 130 and "interrupted; 2 units are saved" in err and "rerun the same command" in err
     assert len([p for p in os.listdir(tmp_path) if p.endswith(".png")]) == 2

@@ -68,18 +68,6 @@ def test_render_layer_bad_units(tiny_model):
         recipes.render_layer(tiny_model, "conv9_9/conv9_9")
 
 
-def test_main_render_layer_cli(tiny_model, tmp_path, capsys):
-    out = tmp_path / "cli"
-    argv = [L11, str(out), "--units", "3-4", "--size", "12", "--steps", "4", "--seed", "1"]
-    assert recipes.main_render_layer(argv, model=tiny_model) == 0
-    assert (out / "conv1_1_0003.png").exists() and (out / "conv1_1_grid.png").exists()
-    assert "rendered 2, reused 0" in capsys.readouterr().err
-    assert recipes.main_render_layer(argv, model=tiny_model) == 0
-    assert "rendered 0, reused 2" in capsys.readouterr().err
-    assert recipes.main_render_layer([L11, str(out), "--units", "99"], model=tiny_model) == 2
-    assert rl.parse_units("0-2,5") == [0, 1, 2, 5]
-
-
 # -- feature-visualisation recipes -------------------------------------------------------
 
 def test_negative_positive(tiny_model, tmp_path):

@@ -5,8 +5,11 @@ can be applied to tensors of any rank: every axis but the last is flattened into
 the estimator runs on the resulting 2-D matrix, and the result is reshaped back.
 """
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import sklearn.decomposition
 import sklearn.manifold
 from sklearn.base import BaseEstimator
@@ -15,16 +18,16 @@ from sklearn.base import BaseEstimator
 _NON_NEGATIVE_ALGS = ("NMF", "MiniBatchNMF", "LatentDirichletAllocation")
 
 
-def _algorithm_map():
+def _algorithm_map() -> dict[str, type[BaseEstimator]]:
     """Name -> class for every sklearn decomposition/manifold estimator taking n_components."""
-    algs = {}
+    algs: dict[str, type[BaseEstimator]] = {}
     for module in (sklearn.decomposition, sklearn.manifold):
         for name in dir(module):
             obj = getattr(module, name)
             if not (isinstance(obj, type) and issubclass(obj, BaseEstimator)):
                 continue
             try:
-                params = inspect.signature(obj.__init__).parameters
+                params = inspect.signature(obj).parameters  # the constructor's
             except (TypeError, ValueError):  # pragma: no cover - exotic builtins
                 continue
             if "n_components" in params:
@@ -39,7 +42,9 @@ class ChannelReducer:
     instance, fitted attributes (e.g. `components_`) forwarded from the estimator.
     """
 
-    def __init__(self, n_components=3, reduction_alg="NMF", **kwargs):
+    def __init__(self, n_components: int = 3,
+                 reduction_alg: str | type[BaseEstimator] | BaseEstimator = "NMF",
+                 **kwargs: Any) -> None:
         """Build the estimator; `kwargs` (e.g. `random_state=0`) go to its constructor."""
         if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
             raise ValueError("n_components must be an int, not %r." % (n_components,))
@@ -79,7 +84,7 @@ class ChannelReducer:
     # -- helpers -----------------------------------------------------------------------
 
     @classmethod
-    def _apply_flat(cls, f, acts):
+    def _apply_flat(cls, f: Callable[[np.ndarray], Any], acts: npt.ArrayLike) -> Any:
         """Apply `f` to `acts` flattened to [samples, channels]; reshape array results back."""
         acts = np.asarray(acts)
         if acts.ndim < 1:
@@ -90,10 +95,10 @@ class ChannelReducer:
             return new_flat
         return new_flat.reshape(list(orig_shape[:-1]) + [-1])
 
-    def _alg_name(self):
+    def _alg_name(self) -> str:
         return type(self._reducer).__name__
 
-    def _check_input(self, acts, fitting):
+    def _check_input(self, acts: npt.ArrayLike, fitting: bool) -> np.ndarray:
         """Turn `acts` into a numpy array and raise clear errors for inputs sklearn would reject."""
         acts = np.asarray(acts)
         if acts.ndim < 1:
@@ -116,21 +121,21 @@ class ChannelReducer:
 
     # -- sklearn-style API ---------------------------------------------------------------
 
-    def fit(self, acts):
+    def fit(self, acts: npt.ArrayLike) -> "ChannelReducer":
         """Fit the estimator on `acts` ([..., channels]) and return this reducer."""
         acts = self._check_input(acts, fitting=True)
         ChannelReducer._apply_flat(self._reducer.fit, acts)
         self._is_fit = True
         return self
 
-    def fit_transform(self, acts):
+    def fit_transform(self, acts: npt.ArrayLike) -> np.ndarray:
         """Fit on `acts` and return them reduced to shape [..., n_components]."""
         acts = self._check_input(acts, fitting=True)
         out = ChannelReducer._apply_flat(self._reducer.fit_transform, acts)
         self._is_fit = True
         return out
 
-    def transform(self, acts):
+    def transform(self, acts: npt.ArrayLike) -> np.ndarray:
         """Project `acts` with the already-fitted estimator; shape [..., n_components]."""
         if not hasattr(self._reducer, "transform"):
             raise AttributeError(
@@ -139,7 +144,7 @@ class ChannelReducer:
         acts = self._check_input(acts, fitting=False)
         return ChannelReducer._apply_flat(self._reducer.transform, acts)
 
-    def __call__(self, acts):
+    def __call__(self, acts: npt.ArrayLike) -> np.ndarray:
         """Lucid's shorthand: fit_transform the first time, transform once fitted."""
         if self._is_fit:
             return self.transform(acts)
@@ -147,7 +152,7 @@ class ChannelReducer:
 
     # -- attribute forwarding ------------------------------------------------------------
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         """Forward unknown attributes to the estimator: `components_`, or Lucid's `components`."""
         # Only reached when normal lookup fails; guard against recursion before __init__ ran.
         if name.startswith("__") or "_reducer" not in self.__dict__:
@@ -161,12 +166,12 @@ class ChannelReducer:
             "nor %r (fitted attributes exist only after fit)."
             % (name, self._alg_name(), name, name + "_"))
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         """List own attributes plus the estimator's public fitted ones, with and without '_'."""
         fitted = [n for n in dir(self._reducer)
                   if n.endswith("_") and not n.startswith("_") and hasattr(self._reducer, n)]
         names = set(super().__dir__()) | set(fitted) | {n[:-1] for n in fitted}
         return sorted(names)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "ChannelReducer(%r)" % (self._reducer,)

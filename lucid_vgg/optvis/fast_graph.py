@@ -1,11 +1,19 @@
 """The graph a render actually runs: the model's GraphDef cut to the nodes the objectives
-read, optionally converted to bfloat16 (float32 parameters and images stay outside it).
+read (found by a dry trace, `needed_nodes`), optionally converted to bfloat16 (float32
+parameters and images stay outside it); `graph_to_run` makes that choice for a render.
 """
+import logging
 import weakref
+from typing import Any, Dict, List, Optional, Sequence
 
 import tensorflow as tf
 
-from modelzoo.util import subgraph
+from lucid_vgg.optvis.render_parts import import_model
+from modelzoo.util import subgraph, walk
+
+log = logging.getLogger(__name__)
+
+# pylint: disable=invalid-name
 
 PRECISIONS = ("float32", "bfloat16", "auto")
 
@@ -19,7 +27,7 @@ def _cpu_has_amx():
         return False
 
 
-def resolve_precision(precision):
+def resolve_precision(precision: Optional[str]) -> str:
     """"float32" | "bfloat16" | "auto" (None = "float32") -> "float32" or "bfloat16".
 
     "auto" picks bfloat16 only on CPUs with AMX: with AVX512_BF16 alone, TensorFlow's oneDNN
@@ -67,7 +75,8 @@ def to_bfloat16_graph_def(graph_def, input_name="input"):
     return out
 
 
-_FAST_GRAPHS = weakref.WeakKeyDictionary()  # model -> {(nodes, precision): GraphDef}
+_FAST_GRAPHS: "weakref.WeakKeyDictionary[Any, Dict[Any, Any]]" = weakref.WeakKeyDictionary()
+"""model -> {(nodes, precision): GraphDef}"""
 
 
 def fast_graph_def(model, nodes=None, precision="float32"):
@@ -83,3 +92,57 @@ def fast_graph_def(model, nodes=None, precision="float32"):
             gd = to_bfloat16_graph_def(gd, model.input_name)
         cache[key] = gd
     return cache[key]
+
+
+# -- which nodes the objectives read ----------------------------------------------------------
+def needed_nodes(model: Any, objective_fs: Sequence[Any],
+                 image_shape: Sequence[Optional[int]]) -> Optional[List[str]]:
+    """Names of the model's graph nodes the objectives read, found by a dry trace.
+
+    The objectives are evaluated once on the model imported (under the scope "dry") into a
+    throwaway graph fed by a placeholder; every imported op they depend on is returned (without
+    the scope). None when it cannot be decided (a model whose import_graph returns nothing, or an
+    objective that fails on the placeholder): the caller then keeps the whole graph.
+    """
+    graph = tf.Graph()
+    try:
+        with graph.as_default():
+            raw = tf.compat.v1.placeholder(tf.float32, image_shape, name="dry_input_raw")
+            x = tf.compat.v1.placeholder(tf.float32, [image_shape[0], None, None, 3],
+                                         name="dry_input")
+            T = import_model(model, x, raw, scope="dry")
+            outputs = [tf.convert_to_tensor(f(T)) for f in objective_fs]
+    except Exception as e:  # pylint: disable=broad-except
+        log.debug("dry trace failed (%s); running the whole graph", e)
+        return None
+    prefix = "dry/"
+    ops = walk([t.op for t in outputs], lambda op: [i.op for i in op.inputs] + list(op.control_inputs))
+    return sorted(op.name[len(prefix):] for op in ops if op.name.startswith(prefix)) or None
+
+
+# -- the choice for one render ----------------------------------------------------------------
+def graph_to_run(model: Any, objective_fs: Sequence[Any], image_shape: Sequence[Optional[int]],
+                 precision: str, prune: bool) -> Any:
+    """The model a render imports: `model` itself, or a copy holding the pruned and/or bfloat16
+    GraphDef. Raises ValueError when the image is smaller than the pooling in front of the
+    layers the objectives read (models that know `min_input_size`)."""
+    if not prune and precision == "float32":
+        return model
+    if getattr(model, "_graph_def", None) is None and not hasattr(model, "load_graph_def"):
+        return model
+    nodes = needed_nodes(model, objective_fs, image_shape) if prune else None
+    if nodes and hasattr(model, "min_input_size"):
+        check_image_size(model, nodes, image_shape)
+    if nodes is None and precision == "float32":
+        return model
+    return model.with_graph_def(fast_graph_def(model, nodes, precision))
+
+
+def check_image_size(model: Any, nodes: Sequence[str], image_shape: Sequence[Optional[int]]) -> None:
+    """Refuse an image smaller than the pooling in front of the layers the objectives read."""
+    need = max(model.min_input_size(n) for n in nodes)
+    h, w = image_shape[1:3]
+    if h is not None and w is not None and min(h, w) < need:
+        raise ValueError(f"the image ({h}x{w} px) is too small for the layers the objective "
+                         f"reads: their pooling needs at least {need}x{need} px; render a "
+                         f"larger image, e.g. param.image({max(need, 128)})")

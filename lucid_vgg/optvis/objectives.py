@@ -18,9 +18,16 @@ vector (e.g. `total_variation`: one value per image); the render step maximises 
 import functools
 import inspect
 import numbers
+from typing import Any, Callable, Iterable, Optional, ParamSpec, Sequence, Union, overload
 
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike
+
+from lucid_vgg.optvis.objectives_util import (TensorAccessor, _dot, _dot_cossim,  # noqa: F401
+                                              _extract_act_pos, _make_arg_str, _T_force_NHWC,
+                                              _T_handle_batch, _tf_blur, check_channel, check_vec,
+                                              static_batch)
 
 __all__ = [
     "Objective", "wrap_objective", "handle_batch", "as_objective",
@@ -33,12 +40,18 @@ __all__ = [
 # T is Lucid's name for the tensor accessor; keep it.
 # pylint: disable=invalid-name
 
+ObjectiveFunc = Callable[[TensorAccessor], Any]
+"""An objective's body: T -> a float tensor (a scalar, or one value per batch entry)."""
+ObjectiveLike = Union["Objective", str, ObjectiveFunc]
+"""What `as_objective` (and render_vis' `objective_f`) accepts."""
+_P = ParamSpec("_P")
 
-def _is_number(x):
+
+def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (np.ndarray,))
 
 
-def _operand(other, op):
+def _operand(other: Any, op: str) -> Any:
     """Return `other` as a number or an objective-like callable, else raise TypeError."""
     if _is_number(other):
         return other
@@ -62,16 +75,16 @@ class Objective:
 
     __array_ufunc__ = None  # make NumPy scalars defer to Objective's operators
 
-    def __init__(self, objective_func, name="", description=""):
+    def __init__(self, objective_func: ObjectiveFunc, name: str = "", description: str = ""):
         self.objective_func = objective_func
         self.name = name
         self.description = description
 
-    def __call__(self, T):
+    def __call__(self, T: TensorAccessor) -> Any:
         return self.objective_func(T)
 
     # -- algebra --------------------------------------------------------------------------
-    def __add__(self, other):
+    def __add__(self, other: Any) -> "Objective":
         other = _operand(other, "+")
         if _is_number(other):
             return Objective(lambda T: other + self(T), self.name, self.description)
@@ -79,31 +92,31 @@ class Objective:
                          name=", ".join([self.name, other.name]),
                          description="Sum(" + " +\n".join([self.description, other.description]) + ")")
 
-    def __radd__(self, other):
+    def __radd__(self, other: Any) -> "Objective":
         # makes the builtin sum([obj1, obj2]) work (it starts from 0)
         return self.__add__(other)
 
-    def __neg__(self):
+    def __neg__(self) -> "Objective":
         return -1 * self
 
-    def __sub__(self, other):
+    def __sub__(self, other: Any) -> "Objective":
         other = _operand(other, "-")
         return self + (-1 * other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Any) -> "Objective":
         other = _operand(other, "-")
         return (-1 * self) + other
 
-    def __mul__(self, other):
+    def __mul__(self, other: Any) -> "Objective":
         other = _operand(other, "*")
         if _is_number(other):
             return Objective(lambda T: other * self(T), self.name, self.description)
         return Objective(lambda T: self(T) * other(T), self.name, self.description)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Any) -> "Objective":
         return self.__mul__(other)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Any) -> "Objective":
         other = _operand(other, "/")
         if _is_number(other):
             if other == 0:
@@ -111,65 +124,43 @@ class Objective:
             return Objective(lambda T: self(T) / other, self.name, self.description)
         return Objective(lambda T: self(T) / other(T), self.name, self.description)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Any) -> "Objective":
         other = _operand(other, "/")
         if _is_number(other):
             return Objective(lambda T: other / self(T), self.name, self.description)
         return other.__truediv__(self)
 
     @staticmethod
-    def sum(objs):
+    def sum(objs: Iterable[ObjectiveLike]) -> "Objective":
         """Sum a list of objectives into one (name and description list every term)."""
-        objs = [as_objective(o) for o in objs]
-        return Objective(lambda T: sum(obj(T) for obj in objs),
-                         name=", ".join(obj.name for obj in objs),
-                         description="Sum(" + " +\n".join(obj.description for obj in objs) + ")")
+        terms = [as_objective(o) for o in objs]
+        return Objective(lambda T: sum(obj(T) for obj in terms),
+                         name=", ".join(obj.name for obj in terms),
+                         description="Sum(" + " +\n".join(obj.description for obj in terms) + ")")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Objective({self.description or self.name or '?'})"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.description
 
 
 # -- decorator ----------------------------------------------------------------------------
-def _make_arg_str(arg):
-    arg = str(arg)
-    too_big = len(arg) > 15 or "\n" in arg
-    return "..." if too_big else arg
-
-
-def _T_force_NHWC(T):
-    """Let NHWC objectives read dense layers: [N, C] tensors become [N, 1, 1, C]."""
-    def T2(name):
-        t = T(name)
-        if isinstance(t, tf.Tensor) and t.shape.rank == 2:
-            return t[:, None, None, :]
-        return t
-    return T2
-
-
-def _T_handle_batch(T, batch=None):
-    """Restrict every tensor T returns to batch entry `batch` (kept as a batch of one)."""
-    def T2(name):
-        t = T(name)
-        if isinstance(batch, (int, np.integer)) and isinstance(t, (tf.Tensor, tf.Variable)):
-            n = t.shape[0] if t.shape.rank else None
-            if n is not None and not 0 <= batch < n:
-                raise ValueError(f"batch={batch} is out of range for {name!r}, which has a batch of "
-                                 f"{n} (valid: 0..{n - 1}); render with param.image(..., batch={batch + 1}) "
-                                 "or more")
-            return t[batch:batch + 1]
-        return t
-    return T2
-
-
-def handle_batch(batch=None):
+def handle_batch(batch: Optional[int] = None) -> Callable[[ObjectiveFunc], ObjectiveFunc]:
     """Decorator for an objective's inner function: apply Lucid's `batch=` semantics to T."""
     return lambda f: lambda T: f(_T_handle_batch(T, batch=batch))
 
 
-def wrap_objective(require_format=None, handle_batch=False):  # pylint: disable=redefined-outer-name
+@overload
+def wrap_objective(require_format: Callable[_P, ObjectiveFunc]) -> Callable[_P, Objective]: ...
+
+
+@overload
+def wrap_objective(require_format: Optional[str] = None, handle_batch: bool = False
+                   ) -> Callable[[Callable[_P, ObjectiveFunc]], Callable[_P, Objective]]: ...
+
+
+def wrap_objective(require_format: Any = None, handle_batch: bool = False) -> Any:  # pylint: disable=redefined-outer-name
     """Turn a closure factory `(args) -> (T -> tensor)` into an Objective factory.
 
     Use as `@wrap_objective()` (Lucid >= 0.3.9) or bare `@wrap_objective` (older Lucid). The
@@ -201,72 +192,10 @@ def wrap_objective(require_format=None, handle_batch=False):  # pylint: disable=
     return decorate
 
 
-# -- helpers ------------------------------------------------------------------------------
-def _check_channel(t, layer, n):
-    """Raise ValueError if channel `n` does not exist in `t` (static channel count)."""
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-        raise TypeError(f"channel index for layer {layer!r} must be an int, got {type(n).__name__} {n!r}")
-    depth = t.shape[-1]
-    if depth is not None and not -depth <= n < depth:
-        raise ValueError(f"channel {n} is out of range for layer {layer!r}, which has depth {depth}: "
-                         f"valid channels are 0..{depth - 1}")
-
-
-def _check_vec(t, layer, vec):
-    depth = t.shape[-1]
-    if depth is not None and vec.shape[-1] != depth:
-        raise ValueError(f"direction vector has {vec.shape[-1]} entries but layer {layer!r} "
-                         f"has depth {depth}")
-
-
-def _static_batch(t, layer, what):
-    n = t.shape[0] if t.shape.rank else None
-    if n is None:
-        raise ValueError(f"{what} needs the static batch size of layer {layer!r}, which is unknown "
-                         f"(shape {t.shape}); render with a param_f of fixed batch size")
-    return n
-
-
-def _dot(x, y):
-    return tf.reduce_sum(x * y, -1)
-
-
-def _dot_cossim(x, y, cossim_pow=0):
-    """Mean of <x, y> over all positions, optionally weighted by max(0.1, cos(x, y))**cossim_pow."""
-    eps = 1e-4
-    xy_dot = _dot(x, y)
-    if cossim_pow == 0:
-        return tf.reduce_mean(xy_dot)
-    x_mags = tf.sqrt(_dot(x, x))
-    y_mags = tf.sqrt(_dot(y, y))
-    cossims = xy_dot / (eps + x_mags) / (eps + y_mags)
-    floored_cossims = tf.maximum(0.1, cossims)
-    return tf.reduce_mean(xy_dot * floored_cossims ** cossim_pow)
-
-
-def _extract_act_pos(acts, x=None, y=None):
-    """acts[:, x:x+1, y:y+1] with x, y defaulting to the centre (x indexes axis 1, as Lucid)."""
-    shape = tf.shape(acts)
-    x_ = shape[1] // 2 if x is None else x
-    y_ = shape[2] // 2 if y is None else y
-    return acts[:, x_:x_ + 1, y_:y_ + 1]
-
-
-def _tf_blur(x, w=3):
-    """Per-channel w x w blur (centre weight 1, border 0.5), normalised at the image edges."""
-    depth = x.shape[-1]
-    k = np.zeros([w, w, depth, depth], np.float32)
-    for ch in range(depth):
-        k_ch = k[:, :, ch, ch]
-        k_ch[:, :] = 0.5
-        k_ch[1:-1, 1:-1] = 1.0
-    conv_k = lambda t: tf.nn.conv2d(t, k, [1, 1, 1, 1], "SAME")  # noqa: E731
-    return conv_k(x) / conv_k(tf.ones_like(x))
-
-
 # -- objectives ---------------------------------------------------------------------------
 @wrap_objective(require_format="NHWC")
-def neuron(layer_name, channel_n, x=None, y=None, batch=None):
+def neuron(layer_name: str, channel_n: int, x: Optional[int] = None, y: Optional[int] = None,
+           batch: Optional[int] = None) -> ObjectiveFunc:
     """One neuron: channel `channel_n` at position (x, y), default the centre.
 
     For even sizes the centre is the bottom-right of the central 2x2. Averaged over the batch.
@@ -274,32 +203,33 @@ def neuron(layer_name, channel_n, x=None, y=None, batch=None):
     @handle_batch(batch)
     def inner(T):
         layer = T(layer_name)
-        _check_channel(layer, layer_name, channel_n)
+        check_channel(layer, layer_name, channel_n)
         layer = _extract_act_pos(layer, x, y)
         return tf.reduce_mean(layer[..., channel_n])
     return inner
 
 
 @wrap_objective(require_format="NHWC")
-def channel(layer, n_channel, batch=None):
+def channel(layer: str, n_channel: int, batch: Optional[int] = None) -> ObjectiveFunc:
     """Mean activation of one channel over positions (and the batch, unless `batch` is set)."""
     @handle_batch(batch)
     def inner(T):
         t = T(layer)
-        _check_channel(t, layer, n_channel)
+        check_channel(t, layer, n_channel)
         return tf.reduce_mean(t[..., n_channel])
     return inner
 
 
 @wrap_objective(require_format="NHWC")
-def direction(layer, vec, cossim_pow=0, batch=None):
+def direction(layer: str, vec: ArrayLike, cossim_pow: float = 0,
+              batch: Optional[int] = None) -> ObjectiveFunc:
     """Mean dot product of the activations with direction `vec` (one entry per channel)."""
     vec = np.asarray(vec, np.float32)[None, None, None]
 
     @handle_batch(batch)
     def inner(T):
         t = T(layer)
-        _check_vec(t, layer, vec)
+        check_vec(t, layer, vec)
         return _dot_cossim(t, vec, cossim_pow=cossim_pow)
     return inner
 
@@ -308,21 +238,24 @@ direction_cossim = direction
 
 
 @wrap_objective(require_format="NHWC")
-def direction_neuron(layer_name, vec, x=None, y=None, cossim_pow=0, batch=None):
+def direction_neuron(layer_name: str, vec: ArrayLike, x: Optional[int] = None,
+                     y: Optional[int] = None, cossim_pow: float = 0,
+                     batch: Optional[int] = None) -> ObjectiveFunc:
     """Like `direction`, at a single (x, y) position (default the centre)."""
     vec = np.asarray(vec, np.float32)
 
     @handle_batch(batch)
     def inner(T):
         layer = T(layer_name)
-        _check_vec(layer, layer_name, vec)
+        check_vec(layer, layer_name, vec)
         layer = _extract_act_pos(layer, x, y)
         return _dot_cossim(layer, vec[None, None, None], cossim_pow=cossim_pow)
     return inner
 
 
 @wrap_objective(require_format="NHWC")
-def tensor_direction(layer, vec, cossim_pow=0, batch=None):
+def tensor_direction(layer: str, vec: ArrayLike, cossim_pow: float = 0,
+                     batch: Optional[int] = None) -> ObjectiveFunc:
     """Match a whole activation patch `vec` ([h, w, c] or [n, h, w, c]) at the layer's centre."""
     vec = np.asarray(vec, np.float32)
     if vec.ndim not in (3, 4):
@@ -334,7 +267,7 @@ def tensor_direction(layer, vec, cossim_pow=0, batch=None):
     @handle_batch(batch)
     def inner(T):
         t_acts = T(layer)
-        _check_vec(t_acts, layer, vec)
+        check_vec(t_acts, layer, vec)
         t_shp = tf.shape(t_acts)
         v_shp = vec.shape
         M1 = (t_shp[1] - v_shp[1]) // 2
@@ -345,32 +278,33 @@ def tensor_direction(layer, vec, cossim_pow=0, batch=None):
 
 
 @wrap_objective()
-def deepdream(layer):
+def deepdream(layer: str) -> ObjectiveFunc:
     """Maximise 'interestingness': the mean squared activation (Mordvintsev et al., 2015)."""
     return lambda T: tf.reduce_mean(T(layer) ** 2)
 
 
 @wrap_objective()
-def total_variation(layer="input"):
+def total_variation(layer: str = "input") -> ObjectiveFunc:
     """Total variation of the image (or a layer), one value per batch entry; use as a penalty."""
     return lambda T: tf.image.total_variation(T(layer))
 
 
 @wrap_objective()
-def L1(layer="input", constant=0, batch=None):
+def L1(layer: str = "input", constant: Any = 0, batch: Optional[int] = None) -> ObjectiveFunc:
     """Sum of |T(layer) - constant|; generally a penalty."""
     return handle_batch(batch)(lambda T: tf.reduce_sum(tf.abs(T(layer) - constant)))
 
 
 @wrap_objective()
-def L2(layer="input", constant=0, epsilon=1e-6, batch=None):
+def L2(layer: str = "input", constant: Any = 0, epsilon: float = 1e-6,
+       batch: Optional[int] = None) -> ObjectiveFunc:
     """sqrt(epsilon + sum((T(layer) - constant)**2)); generally a penalty."""
     return handle_batch(batch)(
         lambda T: tf.sqrt(epsilon + tf.reduce_sum((T(layer) - constant) ** 2)))
 
 
 @wrap_objective()
-def blur_input_each_step():
+def blur_input_each_step() -> ObjectiveFunc:
     """0.5 * ||input - stop_gradient(blur(input))||^2.
 
     Optimising `-k * blur_input_each_step()` moves the input towards
@@ -384,7 +318,7 @@ def blur_input_each_step():
 
 
 @wrap_objective()
-def blur_alpha_each_step():
+def blur_alpha_each_step() -> ObjectiveFunc:
     """`blur_input_each_step` for the alpha channel (channel 3) of an RGBA input."""
     def inner(T):
         if T("input").shape[-1] is not None and T("input").shape[-1] < 4:
@@ -397,14 +331,15 @@ def blur_alpha_each_step():
 
 
 @wrap_objective()
-def channel_interpolate(layer1, n_channel1, layer2, n_channel2):
+def channel_interpolate(layer1: str, n_channel1: int, layer2: str,
+                        n_channel2: int) -> ObjectiveFunc:
     """Interpolate across the batch from (layer1, n_channel1) at entry 0 to (layer2, n_channel2)
     at the last entry: entry n weighs them (1 - n/(N-1)) and n/(N-1)."""
     def inner(T):
         t1, t2 = T(layer1), T(layer2)
-        _check_channel(t1, layer1, n_channel1)
-        _check_channel(t2, layer2, n_channel2)
-        batch_n = _static_batch(t1, layer1, "channel_interpolate")
+        check_channel(t1, layer1, n_channel1)
+        check_channel(t2, layer2, n_channel2)
+        batch_n = static_batch(t1, layer1, "channel_interpolate")
         if batch_n < 2:
             raise ValueError(f"channel_interpolate needs a batch of at least 2 images, got {batch_n}")
         arr1 = t1[..., n_channel1]
@@ -419,7 +354,8 @@ def channel_interpolate(layer1, n_channel1, layer2, n_channel2):
 
 
 @wrap_objective()
-def penalize_boundary_complexity(shp, w=20, mask=None, C=0.5):
+def penalize_boundary_complexity(shp: Sequence[int], w: int = 20, mask: Optional[ArrayLike] = None,
+                                 C: float = 0.5) -> ObjectiveFunc:
     """Penalise variation and distance from colour C in a border of width w (or in `mask`).
 
     `shp` is the shape of T("input"). Returns minus the penalty, so maximise it as is.
@@ -443,14 +379,14 @@ def penalize_boundary_complexity(shp, w=20, mask=None, C=0.5):
 
 
 @wrap_objective()
-def alignment(layer, decay_ratio=2):
+def alignment(layer: str, decay_ratio: float = 2) -> ObjectiveFunc:
     """Encourage neighbouring batch entries to look alike at `layer`.
 
     Minus the sum over distances d = 1..4 of mean((a_i - a_{i+d})**2) / decay_ratio**d.
     """
     def inner(T):
         arr = T(layer)
-        batch_n = _static_batch(arr, layer, "alignment")
+        batch_n = static_batch(arr, layer, "alignment")
         accum = 0
         for d in [1, 2, 3, 4]:
             for i in range(batch_n - d):
@@ -462,7 +398,7 @@ def alignment(layer, decay_ratio=2):
 
 
 @wrap_objective()
-def diversity(layer):
+def diversity(layer: str) -> ObjectiveFunc:
     """Similarity between the batch entries' normalised Gram matrices at `layer`.
 
     Positive and larger when images are alike: use `-k * diversity(layer)` to make a batch
@@ -470,7 +406,7 @@ def diversity(layer):
     """
     def inner(T):
         layer_t = T(layer)
-        batch_n = _static_batch(layer_t, layer, "diversity")
+        batch_n = static_batch(layer_t, layer, "diversity")
         channels = layer_t.shape[-1]
         flattened = tf.reshape(layer_t, [batch_n, -1, channels])
         grams = tf.matmul(flattened, flattened, transpose_a=True)
@@ -482,7 +418,7 @@ def diversity(layer):
 
 
 @wrap_objective()
-def input_diff(orig_img):
+def input_diff(orig_img: ArrayLike) -> ObjectiveFunc:
     """Root-mean-square difference between the image and `orig_img` (a penalty, usually)."""
     orig = np.asarray(orig_img, np.float32)
 
@@ -499,7 +435,7 @@ def input_diff(orig_img):
 
 
 @wrap_objective()
-def class_logit(layer, label, batch=None):
+def class_logit(layer: str, label: Union[int, str], batch: Optional[int] = None) -> ObjectiveFunc:
     """Sum over the batch of `T(layer)[:, label]`; `label` is an index or a name in model.labels."""
     @handle_batch(batch)
     def inner(T):
@@ -512,12 +448,12 @@ def class_logit(layer, label, batch=None):
             except ValueError:
                 raise ValueError(f"label {label!r} is not one of the model's labels") from None
         logits = T(layer)
-        _check_channel(logits, layer, class_n)
+        check_channel(logits, layer, class_n)
         return tf.reduce_sum(logits[:, class_n])
     return inner
 
 
-def as_objective(obj):
+def as_objective(obj: ObjectiveLike) -> Objective:
     """An Objective from an Objective (unchanged), a callable `T -> tensor`, or `"layer:n"`.
 
     `"conv4_1/conv4_1:12"` becomes `channel("conv4_1/conv4_1", 12)`; the last colon separates
@@ -526,10 +462,10 @@ def as_objective(obj):
     if isinstance(obj, Objective):
         return obj
     if isinstance(obj, str):
-        layer, sep, n = obj.rpartition(":")
+        layer, sep, n_text = obj.rpartition(":")
         layer = layer.strip()
         try:
-            n = int(n.strip())
+            n: Optional[int] = int(n_text.strip())
         except ValueError:
             n = None
         if not sep or not layer or n is None:

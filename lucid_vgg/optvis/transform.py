@@ -7,37 +7,43 @@ processes (each run of the op still draws anew, so every optimisation step diffe
 """
 import math
 import numbers
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.types.experimental import TensorLike
 
 from lucid_vgg.optvis.param.random import image_sample
 from lucid_vgg.optvis.param.resize_bilinear_nd import resize_bilinear_v1
+
+Transform = Callable[[TensorLike], tf.Tensor]
+"""What every factory here returns: ``t_image -> t_image`` on a ``[batch, h, w, c]`` batch."""
 
 _PAD_MODES = ("REFLECT", "SYMMETRIC", "CONSTANT")
 _ANGLE_UNITS = ("degrees", "radians", "rads", "rad")
 
 
-def _as_image(t):
+def _as_image(t: TensorLike) -> tf.Tensor:
     """The input as a tensor (float32 unless already a float tensor)."""
     return tf.convert_to_tensor(t, dtype_hint=tf.float32)
 
 
-def _nonnegative_int(value, name):
+def _nonnegative_int(value: object, name: str) -> int:
     """``value`` as int if it is an integer >= 0, else a ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
     return int(value)
 
 
-def _positive_int(value, name):
+def _positive_int(value: object, name: str) -> int:
     """``value`` as int if it is an integer > 0, else a ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
 
-def _choices(xs, name):
+def _choices(xs: Iterable[float], name: str) -> list[float]:
     """A non-empty list of numbers to draw from uniformly."""
     try:
         values = [float(x) for x in xs]
@@ -48,14 +54,14 @@ def _choices(xs, name):
     return values
 
 
-def _rand_select(xs, seed=None):
+def _rand_select(xs: Sequence[float], seed: int | None = None) -> tf.Tensor:
     """Draw one element of the list ``xs`` uniformly at random (a scalar float32 tensor)."""
     xs = list(xs)
     index = tf.random.uniform((), 0, len(xs), tf.int32, seed=seed)
     return tf.constant(xs, tf.float32)[index]
 
 
-def _angle2rads(angle, units):
+def _angle2rads(angle: TensorLike, units: str) -> tf.Tensor:
     """Convert ``angle`` in ``units`` (degrees or radians) to radians."""
     angle = tf.cast(angle, tf.float32)
     if units.lower() == "degrees":
@@ -63,11 +69,11 @@ def _angle2rads(angle, units):
     return angle
 
 
-def jitter(d, seed=None):
+def jitter(d: int, seed: int | None = None) -> Transform:
     """Randomly crop ``d`` pixels off the height and width (a random translation of up to d)."""
     d = _nonnegative_int(d, "jitter d")
 
-    def inner(t_image):
+    def inner(t_image: TensorLike) -> tf.Tensor:
         t_image = _as_image(t_image)
         if t_image.shape.rank is not None and t_image.shape.rank < 3:
             raise ValueError(f"jitter needs an image tensor [batch, h, w, c], got shape {t_image.shape}")
@@ -88,7 +94,8 @@ def jitter(d, seed=None):
     return inner
 
 
-def pad(w, mode="REFLECT", constant_value=0.5, seed=None):
+def pad(w: int, mode: str = "REFLECT", constant_value: float | Literal["uniform"] = 0.5,
+        seed: int | None = None) -> Transform:
     """Pad height and width by ``w`` on each side; ``mode`` REFLECT, SYMMETRIC or CONSTANT.
 
     With CONSTANT, ``constant_value`` is the fill, or ``"uniform"`` for a random fill in
@@ -101,7 +108,7 @@ def pad(w, mode="REFLECT", constant_value=0.5, seed=None):
     if not (constant_value == "uniform" or isinstance(constant_value, numbers.Real)):
         raise ValueError(f"pad constant_value must be a number or 'uniform', got {constant_value!r}")
 
-    def inner(t_image):
+    def inner(t_image: TensorLike) -> tf.Tensor:
         t_image = _as_image(t_image)
         if constant_value == "uniform":
             value = tf.random.uniform([], 0, 1, seed=seed, dtype=t_image.dtype)
@@ -113,13 +120,13 @@ def pad(w, mode="REFLECT", constant_value=0.5, seed=None):
     return inner
 
 
-def random_scale(scales, seed=None):
+def random_scale(scales: Sequence[float], seed: int | None = None) -> Transform:
     """Resize height and width by a factor drawn from ``scales`` (TF1 bilinear, as Lucid)."""
     scales = _choices(scales, "random_scale scales")
     if any(s <= 0 for s in scales):
         raise ValueError(f"random_scale scales must all be > 0, got {scales!r}")
 
-    def inner(t):
+    def inner(t: TensorLike) -> tf.Tensor:
         t = _as_image(t)
         scale = _rand_select(scales, seed=seed)
         size = tf.cast(scale * tf.cast(tf.shape(t)[-3:-1], tf.float32), tf.int32)
@@ -128,7 +135,7 @@ def random_scale(scales, seed=None):
     return inner
 
 
-def _rotation_transform(angle, h, w):
+def _rotation_transform(angle: tf.Tensor, h: TensorLike, w: TensorLike) -> tf.Tensor:
     """Flat projective transform (output -> input coordinates) rotating about the image centre."""
     c, s = tf.cos(angle), tf.sin(angle)
     wf = tf.cast(w, tf.float32) - 1
@@ -139,7 +146,7 @@ def _rotation_transform(angle, h, w):
     return tf.stack([c, -s, x_offset, s, c, y_offset, zero, zero])[None, :]
 
 
-def rotate(t_image, angle):
+def rotate(t_image: TensorLike, angle: TensorLike) -> tf.Tensor:
     """Rotate a [b, h, w, c] batch counter-clockwise by ``angle`` radians (bilinear, zero fill)."""
     t_image = _as_image(t_image)
     shp = tf.shape(t_image)
@@ -151,7 +158,8 @@ def rotate(t_image, angle):
     return out
 
 
-def random_rotate(angles, units="degrees", seed=None):
+def random_rotate(angles: Sequence[float], units: str = "degrees",
+                  seed: int | None = None) -> Transform:
     """Rotate the whole batch counter-clockwise by an angle drawn from ``angles``.
 
     ``units`` is "degrees" or "radians" ("rads"/"rad"). Bilinear sampling, zero fill.
@@ -160,47 +168,46 @@ def random_rotate(angles, units="degrees", seed=None):
     if not isinstance(units, str) or units.lower() not in _ANGLE_UNITS:
         raise ValueError(f"random_rotate units must be one of {', '.join(_ANGLE_UNITS)}, got {units!r}")
 
-    def inner(t):
+    def inner(t: TensorLike) -> tf.Tensor:
         angle = _angle2rads(_rand_select(angles, seed=seed), units)
         return rotate(t, angle)
 
     return inner
 
 
-def normalize_gradient(grad_scales=None):
+def normalize_gradient(grad_scales: Sequence[float] | np.ndarray | None = None) -> Transform:
     """Identity whose gradient is divided by its per-example L2 norm (then times ``grad_scales``).
 
     A zero gradient stays zero (Lucid would give NaN there).
     """
-    if grad_scales is not None:
-        grad_scales = np.float32(grad_scales)
-        if grad_scales.ndim != 1:
-            raise ValueError("normalize_gradient grad_scales must be a 1-d sequence (one per "
-                             f"batch element) or None, got shape {grad_scales.shape}")
+    scales = None if grad_scales is None else np.asarray(grad_scales, np.float32)
+    if scales is not None and scales.ndim != 1:
+        raise ValueError("normalize_gradient grad_scales must be a 1-d sequence (one per "
+                         f"batch element) or None, got shape {scales.shape}")
 
     @tf.custom_gradient
-    def _normalized(x):
-        def grad(dy):
+    def _normalized(x: tf.Tensor) -> tuple[tf.Tensor, Callable[[tf.Tensor], tf.Tensor]]:
+        def grad(dy: tf.Tensor) -> tf.Tensor:
             norm = tf.sqrt(tf.reduce_sum(dy ** 2, [1, 2, 3], keepdims=True))
-            if grad_scales is not None:
-                dy = dy * grad_scales[:, None, None, None]
+            if scales is not None:
+                dy = dy * scales[:, None, None, None]
             return tf.math.divide_no_nan(dy, norm)
         return tf.identity(x), grad
 
-    def inner(x):
+    def inner(x: TensorLike) -> tf.Tensor:
         return _normalized(_as_image(x))
 
     return inner
 
 
-def compose(transforms):
+def compose(transforms: Iterable[Transform]) -> Transform:
     """Apply ``transforms`` in order, as one transform."""
     transforms = list(transforms)
     for t in transforms:
         if not callable(t):
             raise ValueError(f"compose takes a list of callables t_image -> t_image, got {t!r}")
 
-    def inner(x):
+    def inner(x: TensorLike) -> tf.Tensor:
         for transform in transforms:
             x = transform(x)
         return x
@@ -208,10 +215,10 @@ def compose(transforms):
     return inner
 
 
-def collapse_alpha_random(sd=0.5, seed=None):
+def collapse_alpha_random(sd: float = 0.5, seed: int | None = None) -> Transform:
     """Composite an RGBA image over a fresh random natural-looking background, giving RGB."""
 
-    def inner(t_image):
+    def inner(t_image: TensorLike) -> tf.Tensor:
         t_image = _as_image(t_image)
         rgb, a = t_image[..., :3], t_image[..., 3:4]
         static = rgb.shape.as_list()
@@ -223,18 +230,18 @@ def collapse_alpha_random(sd=0.5, seed=None):
     return inner
 
 
-def crop_or_pad_to(height, width):
+def crop_or_pad_to(height: int, width: int) -> Transform:
     """Centre-crop or zero-pad to exactly ``height`` x ``width`` (for nets with a fixed input size)."""
     height = _positive_int(height, "crop_or_pad_to height")
     width = _positive_int(width, "crop_or_pad_to width")
 
-    def inner(t_image):
+    def inner(t_image: TensorLike) -> tf.Tensor:
         return tf.image.resize_with_crop_or_pad(_as_image(t_image), height, width)
 
     return inner
 
 
-standard_transforms = [
+standard_transforms: list[Transform] = [
     pad(12, mode="constant", constant_value=.5),
     jitter(8),
     random_scale([1 + (i - 5) / 50. for i in range(11)]),

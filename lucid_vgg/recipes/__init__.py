@@ -4,10 +4,10 @@ from lucid_vgg.recipes.feature_vis import (ALIGNMENT_WEIGHT, DIVERSITY_WEIGHT, d
                                            frame_difference, interpolate, interpolate_param_f,
                                            negative_positive)
 from lucid_vgg.recipes.neuron_groups import NeuronGroups, neuron_groups
-from lucid_vgg.recipes.layer_renders import LayerRenderInfo, main_render_layer, render_layer
+from lucid_vgg.recipes.layer_renders import LayerRenderInfo, render_layer
 
 __all__ = [
-    "render_layer", "main_render_layer", "LayerRenderInfo",
+    "render_layer", "LayerRenderInfo",
     "negative_positive", "diverse_images", "DIVERSITY_WEIGHT",
     "interpolate", "interpolate_param_f", "frame_difference", "ALIGNMENT_WEIGHT",
     "activation_grid_simple", "activation_grid", "assemble",

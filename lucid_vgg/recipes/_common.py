@@ -1,9 +1,9 @@
 """Shared plumbing for the recipes: rendering with seeds/steps, layer and image checks, files."""
 import os
 import re
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
-import tensorflow as tf
 
 
 def thresholds_of(steps):
@@ -21,31 +21,23 @@ def thresholds_of(steps):
     return tuple(sorted(ts))
 
 
-def render(model, objective, param_f, steps, *, transforms=None, optimizer=None, seed=None,
-           use_fixed_seed=False, verbose=False, relu_gradient_override=True, precision="float32"):
+def render(model: Any, objective: Any, param_f: Optional[Callable[[], Any]], steps: Any, *,
+           transforms: Any = None, optimizer: Any = None, seed: Optional[int] = None,
+           use_fixed_seed: Union[bool, int] = False, verbose: bool = False,
+           relu_gradient_override: bool = True, precision: str = "float32") -> np.ndarray:
     """Render and return the images at the last threshold, float32 [b, h, w, 3] in [0, 1].
 
-    Without `seed` this is `render_vis(...)[-1]` (so `use_fixed_seed` means what it does
-    there). With an int `seed`, TensorFlow's and NumPy's global seeds and the parameter
-    VariableStore are seeded with it (`make_vis_T(..., seed=seed)` + `run_vis`): a rerun
-    with the same seed starts from the same image and draws the same transforms.
+    This is `render_vis(...)[-1]`; an int `seed` is passed as `use_fixed_seed=seed` (it wins over
+    `use_fixed_seed`), so a rerun with the same seed gives the same image and the caller's global
+    random state is left as it was (`optvis.seeding.fixed_seed`).
     """
     from lucid_vgg.optvis import render as render_mod
 
-    thresholds = thresholds_of(steps)
-    if seed is None:
-        out = render_mod.render_vis(
-            model, objective, param_f, optimizer=optimizer, transforms=transforms,
-            thresholds=thresholds, verbose=verbose,
-            relu_gradient_override=relu_gradient_override, use_fixed_seed=use_fixed_seed,
-            precision=precision)
-    else:
-        seed = int(seed)
-        tf.random.set_seed(seed)
-        np.random.seed(seed % 2**32)
-        vis = render_mod.make_vis_T(model, objective, param_f, optimizer, transforms,
-                                    relu_gradient_override, seed=seed, precision=precision)
-        out = render_mod.run_vis(vis, thresholds, verbose=verbose)
+    out = render_mod.render_vis(
+        model, objective, param_f, optimizer=optimizer, transforms=transforms,
+        thresholds=thresholds_of(steps), verbose=verbose,
+        relu_gradient_override=relu_gradient_override,
+        use_fixed_seed=use_fixed_seed if seed is None else int(seed), precision=precision)
     if not out:
         raise KeyboardInterrupt("rendering was interrupted before the last threshold")
     return np.asarray(out[-1], dtype=np.float32)

@@ -3,10 +3,8 @@
 One render_vis call per batch of `batch_size` units; batch element i maximises unit i's channel
 objective: `Objective.sum(channel(layer, u_i, batch=i))` with `param.image(size, batch=k)`.
 """
-import argparse
 import math
 import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,14 +63,14 @@ def unit_per_image(layer, units):
     """
     import tensorflow as tf
 
-    from lucid_vgg.optvis import objectives
+    from lucid_vgg.optvis import objectives, objectives_util
 
     units = list(units)
 
     def inner(T):
         t = T(layer)
         for u in units:
-            objectives._check_channel(t, layer, u)  # pylint: disable=protected-access
+            objectives_util.check_channel(t, layer, u)
         if t.shape[0] is not None and t.shape[0] != len(units):
             raise ValueError(f"unit_per_image: {len(units)} units for a batch of {t.shape[0]}.")
         depth = t.shape[-1]
@@ -160,114 +158,3 @@ def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, ba
         info.grid_path = grid_path(out_dir, name)
     return (stack, info) if return_info else stack
 
-
-# -- command line ------------------------------------------------------------------------
-
-def parse_units(text):
-    """'0-7,12,20-23' -> [0, ..., 7, 12, 20, ..., 23]."""
-    units = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if "-" in part:
-                lo, hi = part.split("-", 1)
-                lo, hi = int(lo), int(hi)
-                if hi < lo:
-                    raise ValueError
-                units.extend(range(lo, hi + 1))
-            else:
-                units.append(int(part))
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"bad unit {part!r} in {text!r}: expected units like '0-7,12' (ranges low-high, "
-                "low <= high)") from None
-    return units
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    """Usage errors as one line (like `lucid-vgg`), exit code 2."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def build_parser(prog="lucid-vgg render-layer"):
-    p = _OneLineParser(
-        prog=prog, description="Render every unit of a layer to PNGs plus a labelled grid "
-        "(resumable: units already in OUT_DIR are skipped).")
-    p.add_argument("layer", help="layer name, e.g. conv4_1/conv4_1 (or conv4_1)")
-    p.add_argument("out_dir", help="directory for <layer>_<unit>.png and <layer>_grid.png")
-    p.add_argument("--model", default="VGG16_caffe", help="model-zoo entry (default VGG16_caffe)")
-    p.add_argument("--model-path", default=None, help="frozen graph for the model (optional)")
-    p.add_argument("--units", type=parse_units, default=None, help="e.g. 0-15,32 (default: all)")
-    p.add_argument("--size", type=int, default=128, help="image size in pixels (default 128)")
-    p.add_argument("--steps", type=int, default=512, help="optimisation steps (default 512)")
-    p.add_argument("--batch-size", type=int, default=8, help="units per batch (default 8)")
-    p.add_argument("--seed", type=int, default=None, help="seed for reproducible renders")
-    p.add_argument("--fixed-seed", action="store_true", help="pass use_fixed_seed to render_vis")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
-    p.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
-    return p
-
-
-def _model_from_name(name, path=None):
-    from modelzoo import vision_models
-
-    cls = getattr(vision_models, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, vision_models.Model)) or cls is vision_models.Model:
-        known = sorted(n for n, v in vars(vision_models).items()
-                       if isinstance(v, type) and issubclass(v, vision_models.Model)
-                       and v is not vision_models.Model)
-        raise ValueError(f"unknown model {name!r}; known models: {', '.join(known)}")
-    return cls(path) if path else cls()
-
-
-def main_render_layer(argv=None, model=None):
-    """CLI entry point: `lucid-vgg render-layer LAYER OUT_DIR [options]`; returns an exit code.
-
-    `model` (a Model instance) overrides --model, for embedding and tests.
-
-    Exit codes as `lucid-vgg`: 0 success, 2 bad usage (unknown model/layer, bad units or
-    sizes), 1 runtime failure (e.g. missing or corrupt weights), 130 interrupted (the units
-    finished so far are saved; rerun the same command to resume). `--debug` shows tracebacks.
-    """
-    args = build_parser().parse_args(argv)
-    prog = "lucid-vgg render-layer"
-    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
-
-    def fail(code, e):
-        if args.debug:
-            raise e
-        text = " ".join(str(e.args[0] if isinstance(e, KeyError) and e.args else e).split())
-        kind = "" if code == 2 else f"{type(e).__name__}: "
-        print(f"{prog}: error: {kind}{text}", file=sys.stderr)
-        return code
-
-    try:  # usage: everything checkable before any weights are loaded
-        for flag, value, low in (("--size", args.size, 1), ("--steps", args.steps, 0),
-                                 ("--batch-size", args.batch_size, 1)):
-            if value < low:
-                raise ValueError(f"argument {flag}: expected an integer >= {low}, got {value}")
-        if model is None:
-            model = _model_from_name(args.model, args.model_path)
-        name = _common.layer_name(model, args.layer)
-        _check_units(args.units, _common.get_layer(model, name).depth, name)
-    except (KeyError, ValueError, TypeError) as e:
-        return fail(2, e)
-    saved = []
-    try:
-        _, info = render_layer(
-            model, name, out_dir=args.out_dir, units=args.units, size=args.size,
-            steps=args.steps, batch_size=args.batch_size, seed=args.seed,
-            use_fixed_seed=args.fixed_seed, return_info=True,
-            progress=lambda d, t: (saved.append(d), say(f"{d}/{t} units")))
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; {saved[-1] if saved else 0} units are saved in {args.out_dir}; "
-              "rerun the same command to resume", file=sys.stderr)
-        return 130
-    except Exception as e:  # noqa: BLE001  -- runtime failure: one line, exit 1
-        return fail(1, e)
-    say(f"rendered {len(info.rendered)}, reused {len(info.loaded)}; grid: {info.grid_path}")
-    return 0

@@ -4,15 +4,13 @@ Reads the legacy Keras-2 file `vgg16_weights_tf_dim_ordering_tf_kernels(_notop).
 `keras.applications.VGG16(weights="imagenet")` caches) and Keras-3 `save_weights` files.
 fc1/fc2/predictions become fc6/fc7/fc8 + prob; kernels are already HWIO, flatten is NHWC.
 """
-import argparse
 import logging
 import os
-import sys
 
 import numpy as np
 
 from modelzoo.fileio import file_lock, sha256_file
-from modelzoo.util import extract_metadata, save_graphdef
+from modelzoo.util import save_graphdef
 from modelzoo.weights.cache import default_cache_file
 from modelzoo.weights.graph_builder import VGG16_CONV_BLOCKS, build_frozen_graph, vgg_spec
 from modelzoo.weights.onnx_source import INSTALL_HINT, WeightsSourceError
@@ -126,28 +124,3 @@ def convert_keras_h5(h5_path, out_path=None):
              else "conv layers only")
     return gd
 
-
-def main_convert_h5(argv=None):
-    """CLI: `lucid-vgg convert-h5 FILE [-o OUT.pb]`; returns a process exit code."""
-    class OneLineParser(argparse.ArgumentParser):  # usage errors in one line, exit 2, as lucid-vgg
-        def error(self, message):
-            self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-    p = OneLineParser(prog="lucid-vgg convert-h5",
-                                description="Convert Keras' VGG16 ImageNet weights (.h5) into the "
-                                            "VGG16_caffe frozen graph (Lucid's layer names).")
-    p.add_argument("file", help=f"{KERAS_FILES[0]} (full model) or the _notop file (conv layers only)")
-    p.add_argument("-o", "--output", help="where to write the .pb (default: the lucid-vgg cache, "
-                                          "used by VGG16_caffe())")
-    args = p.parse_args(argv)
-    out = args.output
-    try:
-        gd = convert_keras_h5(args.file, out)
-    except (OSError, WeightsSourceError, ValueError) as e:
-        print(f"lucid-vgg convert-h5: error: {e}", file=sys.stderr)
-        return 1
-    if out is None:
-        out = default_cache_file()
-    dense = extract_metadata(gd).get("has_dense")
-    print(f"Wrote {out} ({len(gd.node)} nodes, {'conv + fc6/fc7/prob' if dense else 'conv layers only'}).")
-    return 0

@@ -1,8 +1,16 @@
 """Argument checks that fail early with a message naming the argument and what is allowed."""
 import numbers
+from collections.abc import Sequence
+from typing import Literal, overload
 
 
-def positive_int(value, name, allow_none=False):
+@overload
+def positive_int(value: object, name: str, allow_none: Literal[False] = False) -> int: ...
+@overload
+def positive_int(value: object, name: str, allow_none: bool) -> int | None: ...
+
+
+def positive_int(value: object, name: str, allow_none: bool = False) -> int | None:
     """Return ``value`` as int if it is a positive integer (or None when allowed), else raise."""
     if value is None and allow_none:
         return None
@@ -12,25 +20,32 @@ def positive_int(value, name, allow_none=False):
     return int(value)
 
 
-def nonnegative_int(value, name):
+def nonnegative_int(value: object, name: str) -> int:
     """Return ``value`` as int if it is an integer >= 0, else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
     return int(value)
 
 
-def positive_number(value, name, allow_none=False):
+@overload
+def positive_number(value: object, name: str, allow_none: Literal[False] = False) -> float: ...
+@overload
+def positive_number(value: object, name: str, allow_none: bool) -> float | None: ...
+
+
+def positive_number(value: object, name: str, allow_none: bool = False) -> float | None:
     """Return ``value`` as float if it is a finite number > 0 (or None when allowed), else raise."""
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 \
+    # ``<= 0`` as numbers.Real declares no ``>``; NaN fails ``value != value``
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0 \
             or value != value or value == float("inf"):
         allowed = "a positive number" + (" or None" if allow_none else "")
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return float(value)
 
 
-def shape4(shape, name="shape"):
+def shape4(shape: Sequence[int], name: str = "shape") -> tuple[int, ...]:
     """Return a 4-tuple [batch, h, w, channels] of positive ints, else raise."""
     try:
         dims = tuple(shape)
@@ -44,7 +59,7 @@ def shape4(shape, name="shape"):
 MAX_IMAGE_VALUES = 2 ** 28  # 1 GiB of float32 per parameterisation (e.g. 4 x 4096 x 4096 x 3)
 
 
-def image_size(shape, name="shape"):
+def image_size(shape: tuple[int, ...], name: str = "shape") -> tuple[int, ...]:
     """Refuse parameterisations too large to build (they would exhaust memory, not fail cleanly)."""
     n = 1
     for d in shape:
@@ -56,7 +71,7 @@ def image_size(shape, name="shape"):
     return shape
 
 
-def shape_any(shape, name="shape"):
+def shape_any(shape: Sequence[int], name: str = "shape") -> tuple[int, ...]:
     """Return a tuple of positive ints (any rank >= 1), else raise."""
     try:
         dims = tuple(shape)

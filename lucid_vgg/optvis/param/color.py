@@ -6,6 +6,7 @@ matrix maps back to RGB.
 """
 import numpy as np
 import tensorflow as tf
+from tensorflow.types.experimental import TensorLike
 
 from lucid_vgg.optvis.param.unit_balls import constrain_L_inf
 
@@ -17,7 +18,7 @@ max_norm_svd_sqrt = np.max(np.linalg.norm(color_correlation_svd_sqrt, axis=0))
 color_mean = [0.48, 0.46, 0.41]
 
 
-def _linear_decorrelate_color(t):
+def _linear_decorrelate_color(t: TensorLike) -> tf.Tensor:
     """Multiply the last (size-3) axis by the normalised colour-correlation square root."""
     t = tf.convert_to_tensor(t, tf.float32)
     if t.shape.rank is not None and t.shape[-1] is not None and t.shape[-1] != 3:
@@ -27,7 +28,7 @@ def _linear_decorrelate_color(t):
     return tf.reshape(flat, tf.shape(t))
 
 
-def to_valid_rgb(t, decorrelate=False, sigmoid=True):
+def to_valid_rgb(t: TensorLike, decorrelate: bool = False, sigmoid: bool = True) -> tf.Tensor:
     """Turn the last axis of ``t`` into colours in [0, 1].
 
     If ``decorrelate``, ``t`` is read as decorrelated colour and mapped to RGB. Values are then

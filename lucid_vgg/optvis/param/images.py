@@ -1,4 +1,6 @@
 """High-level image parameterisation: Lucid's ``param.image`` and its grayscale variant."""
+from typing import Any
+
 import tensorflow as tf
 
 from lucid_vgg.optvis.param import _checks
@@ -6,7 +8,9 @@ from lucid_vgg.optvis.param.color import to_valid_rgb
 from lucid_vgg.optvis.param.spatial import fft_image, pixel_image
 
 
-def image(w, h=None, batch=None, sd=None, decorrelate=True, fft=True, alpha=False, channels=None):
+def image(w: int, h: int | None = None, batch: int | None = None, sd: float | None = None,
+          decorrelate: bool = True, fft: bool = True, alpha: bool = False,
+          channels: int | None = None) -> tf.Tensor:
     """A [batch, h, w, c] image in [0, 1]: FFT (or pixel) variables, decorrelated colour, sigmoid.
 
     ``c`` is 3, 4 with ``alpha`` (sigmoid alpha appended), or ``channels`` (then every channel
@@ -27,8 +31,8 @@ def image(w, h=None, batch=None, sd=None, decorrelate=True, fft=True, alpha=Fals
     return output
 
 
-def grayscale_image_rgb(*args, **kwargs):
+def grayscale_image_rgb(*args: Any, **kwargs: Any) -> tf.Tensor:
     """A one-channel ``image`` (same arguments) tiled to three identical RGB channels."""
     if "channels" in kwargs:
         raise ValueError("grayscale_image_rgb sets channels=1 itself; do not pass channels")
-    return tf.tile(image(*args, channels=1, **kwargs), (1, 1, 1, 3))
+    return tf.tile(image(*args, **{**kwargs, "channels": 1}), (1, 1, 1, 3))

@@ -1,4 +1,6 @@
 """A tensor parameterised by a lower-resolution variable, bilinearly upsampled (with optional offset)."""
+from collections.abc import Sequence
+
 import numpy as np
 import tensorflow as tf
 
@@ -7,7 +9,9 @@ from lucid_vgg.optvis.param.resize_bilinear_nd import resize_bilinear_nd
 from lucid_vgg.optvis.param.variables import make_variable, rng
 
 
-def lowres_tensor(shape, underlying_shape, offset=None, sd=None):
+def lowres_tensor(shape: Sequence[int], underlying_shape: Sequence[int],
+                  offset: int | list[int] | tuple[int, ...] | None = None,
+                  sd: float | None = None) -> tf.Tensor:
     """Tensor of ``shape`` made by bilinearly resizing a variable of ``underlying_shape``.
 
     ``offset`` shifts the interpolation grid like a phase: None/False for none, an int per
@@ -24,12 +28,9 @@ def lowres_tensor(shape, underlying_shape, offset=None, sd=None):
         offsets = list(offset) if isinstance(offset, (list, tuple)) else len(shape) * [offset]
         if len(offsets) != len(shape):
             raise ValueError(f"offset must be a scalar or have {len(shape)} entries, got {offset!r}")
-        for n, o in enumerate(offsets):
-            if o is True:
-                o = shape[n] / underlying_shape[n] / 2
-            elif o is False:
-                o = 0
-            offsets[n] = int(o)
-        t = tf.pad(t, [(o, 0) for o in offsets], "SYMMETRIC")
+        # True: half the upsampling ratio; False (== 0) and ints: that many pixels
+        pixels = [int(shape[n] / underlying_shape[n] / 2) if o is True else int(o)
+                  for n, o in enumerate(offsets)]
+        t = tf.pad(t, [(p, 0) for p in pixels], "SYMMETRIC")
         t = tf.slice(t, len(shape) * [0], shape)
     return t

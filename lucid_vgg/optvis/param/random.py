@@ -3,33 +3,38 @@
 Unlike the parameterisations these draw new noise each time the op runs (inside a
 tf.function: every step), from TF's random ops with an optional op-level ``seed``.
 """
+from collections.abc import Sequence
+
 import numpy as np
 import tensorflow as tf
 
 from lucid_vgg.optvis.param.color import to_valid_rgb
 
 
-def image_sample(shape, decorrelate=True, sd=None, decay_power=1, seed=None):
+def image_sample(shape: Sequence[int | tf.Tensor], decorrelate: bool = True,
+                 sd: float | None = None, decay_power: float = 1,
+                 seed: int | None = None) -> tf.Tensor:
     """A random natural-looking RGB image batch in [0, 1] of ``shape`` [b, h, w, 3]."""
     raw = rand_fft_image(shape, sd=sd, decay_power=decay_power, seed=seed)
     return to_valid_rgb(raw, decorrelate=decorrelate)
 
 
-def _fftfreq(n):
+def _fftfreq(n: tf.Tensor) -> tf.Tensor:
     """``np.fft.fftfreq(n)`` for a (possibly dynamic) scalar int tensor ``n``."""
     k = tf.range(n)
     k = tf.where(k < (n + 1) // 2, k, k - n)
     return tf.cast(k, tf.float32) / tf.cast(n, tf.float32)
 
 
-def _rfft2d_freqs_tf(h, w):
+def _rfft2d_freqs_tf(h: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
     """TF twin of ``spatial.rfft2d_freqs`` for dynamic sizes."""
     fy = _fftfreq(h)[:, None]
     fx = _fftfreq(w)[: w // 2 + 1 + w % 2][None, :]
     return tf.sqrt(fx * fx + fy * fy)
 
 
-def rand_fft_image(shape, sd=None, decay_power=1, seed=None):
+def rand_fft_image(shape: Sequence[int | tf.Tensor], sd: float | None = None,
+                   decay_power: float = 1, seed: int | None = None) -> tf.Tensor:
     """Random image with ``fft_image``'s spectrum scaling; ``shape`` may hold dynamic dims."""
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 4:
         raise ValueError(f"shape must have 4 entries [batch, height, width, channels], got {shape!r}")

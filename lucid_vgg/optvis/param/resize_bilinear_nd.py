@@ -3,17 +3,20 @@
 TF1 ``resize_bilinear`` (align_corners=False, half_pixel_centers=False) is what Lucid used;
 we call the same kernel through ``tf.raw_ops.ResizeBilinear`` so results match Lucid's.
 """
+from collections.abc import Sequence
+
 import numpy as np
 import tensorflow as tf
+from tensorflow.types.experimental import TensorLike
 
 
-def resize_bilinear_v1(images, size):
+def resize_bilinear_v1(images: TensorLike, size: TensorLike) -> tf.Tensor:
     """TF1-style bilinear resize of a [batch, h, w, c] tensor to ``size`` = (new_h, new_w)."""
     return tf.raw_ops.ResizeBilinear(images=images, size=tf.cast(size, tf.int32),
                                      align_corners=False, half_pixel_centers=False)
 
 
-def collapse_shape(shape, a, b):
+def collapse_shape(shape: Sequence[int], a: int, b: int) -> list[int]:
     """Collapse ``shape`` to 4-d: product of axes before ``a``, axes a..b-1, product after ``b``."""
     shape = list(shape)
     if a < 0:
@@ -23,7 +26,7 @@ def collapse_shape(shape, a, b):
     return [int(np.prod(shape[:a]))] + shape[a:b] + [int(np.prod(shape[b:]))]
 
 
-def resize_bilinear_nd(t, target_shape):
+def resize_bilinear_nd(t: tf.Tensor, target_shape: Sequence[int]) -> tf.Tensor:
     """Bilinearly resize a statically shaped tensor ``t`` to ``target_shape`` (same rank)."""
     shape = t.shape.as_list()
     target_shape = [int(s) for s in target_shape]

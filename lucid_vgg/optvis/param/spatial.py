@@ -1,15 +1,20 @@
 """Spatial image parameterisations: raw pixels, a decayed Fourier spectrum, a Laplacian pyramid."""
 import warnings
 
+from collections.abc import Sequence
+
 import numpy as np
+import numpy.typing as npt
 import tensorflow as tf
+from tensorflow.types.experimental import TensorLike
 
 from lucid_vgg.optvis.param import _checks
 from lucid_vgg.optvis.param.lowres import lowres_tensor
 from lucid_vgg.optvis.param.variables import make_variable, rng
 
 
-def pixel_image(shape, sd=None, init_val=None):
+def pixel_image(shape: Sequence[int], sd: float | None = None,
+                init_val: npt.ArrayLike | None = None) -> tf.Tensor:
     """One variable per pixel, ``shape`` = [batch, h, w, ch]; normal(0, sd=0.01) or ``init_val``."""
     shape = _checks.image_size(_checks.shape4(shape))
     if sd is not None and init_val is not None:
@@ -24,7 +29,7 @@ def pixel_image(shape, sd=None, init_val=None):
     return tf.convert_to_tensor(make_variable(init_val, name="pixel_image"))
 
 
-def rfft2d_freqs(h, w):
+def rfft2d_freqs(h: int, w: int) -> np.ndarray:
     """Frequency magnitude of each rfft2d coefficient of an h x w image (odd w keeps one extra column)."""
     h = _checks.positive_int(h, "h")
     w = _checks.positive_int(w, "w")
@@ -33,14 +38,15 @@ def rfft2d_freqs(h, w):
     return np.sqrt(fx * fx + fy * fy)
 
 
-def spectrum_scale(h, w, decay_power=1):
+def spectrum_scale(h: int, w: int, decay_power: float = 1) -> np.ndarray:
     """Lucid's per-frequency scale ``sqrt(h*w) / max(f, 1/max(h, w))**decay_power``."""
     freqs = rfft2d_freqs(h, w)
     scale = 1.0 / np.maximum(freqs, 1.0 / max(w, h)) ** decay_power
     return scale * np.sqrt(w * h)
 
 
-def fft_image(shape, sd=None, decay_power=1):
+def fft_image(shape: Sequence[int], sd: float | None = None,
+              decay_power: float = 1) -> tf.Tensor:
     """Image whose variables are 2-D Fourier coefficients, scaled so low frequencies dominate.
 
     The spectrum is scaled to be roughly unitary (``sqrt(h*w)``), inverted with irfft2d,
@@ -59,7 +65,8 @@ def fft_image(shape, sd=None, decay_power=1):
     return image / 4.0
 
 
-def laplacian_pyramid_image(shape, n_levels=4, sd=None):
+def laplacian_pyramid_image(shape: Sequence[int], n_levels: int = 4,
+                            sd: float | None = None) -> tf.Tensor:
     """Sum of ``n_levels`` lowres tensors at 1, 1/2, 1/4, ... resolution (a Laplacian pyramid)."""
     shape = _checks.shape4(shape)
     n_levels = _checks.positive_int(n_levels, "n_levels")
@@ -73,7 +80,7 @@ def laplacian_pyramid_image(shape, n_levels=4, sd=None):
     return pyramid
 
 
-def bilinearly_sampled_image(texture, uv):
+def bilinearly_sampled_image(texture: TensorLike, uv: TensorLike) -> tf.Tensor:
     """Sample a [th, tw, c] texture at per-pixel UV in [0, 1] (OpenGL GL_REPEAT + GL_LINEAR rules)."""
     texture = tf.convert_to_tensor(texture, tf.float32)
     uv = tf.convert_to_tensor(uv, tf.float32)
@@ -87,7 +94,7 @@ def bilinearly_sampled_image(texture, uv):
     uf, vf = u - u0, v - v0
     u0, u1, v0, v1 = (tf.cast(x, tf.int32) for x in (u0, u1, v0, v1))
 
-    def sample(uu, vv):
+    def sample(uu: tf.Tensor, vv: tf.Tensor) -> tf.Tensor:
         return tf.gather_nd(texture, tf.concat([vv % h, uu % w], axis=-1))
 
     s0 = sample(u0, v0) * (1.0 - vf) + sample(u0, v1) * vf
@@ -95,20 +102,21 @@ def bilinearly_sampled_image(texture, uv):
     return s0 * (1.0 - uf) + s1 * uf
 
 
-def naive(shape, sd=None):
+def naive(shape: Sequence[int], sd: float | None = None) -> tf.Tensor:
     """Deprecated Lucid name for ``pixel_image``."""
     warnings.warn("`naive` has been renamed `pixel_image`.", DeprecationWarning)
     return pixel_image(shape, sd)
 
 
-def laplacian_pyramid(shape, n_levels=4, sd=None):
+def laplacian_pyramid(shape: Sequence[int], n_levels: int = 4,
+                      sd: float | None = None) -> tf.Tensor:
     """Deprecated Lucid name for ``laplacian_pyramid_image``."""
     warnings.warn("`laplacian_pyramid` has been renamed `laplacian_pyramid_image`.",
                   DeprecationWarning)
     return laplacian_pyramid_image(shape, n_levels=n_levels, sd=sd)
 
 
-def sample_bilinear(texture, uv):
+def sample_bilinear(texture: TensorLike, uv: TensorLike) -> tf.Tensor:
     """Deprecated Lucid name for ``bilinearly_sampled_image``."""
     warnings.warn("`sample_bilinear` has been renamed `bilinearly_sampled_image`.",
                   DeprecationWarning)
