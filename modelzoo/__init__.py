@@ -10,7 +10,7 @@ import sys as _sys
 # TensorFlow turns its oneDNN kernels on by default only on CPUs with AVX-512 VNNI/BF16 or AMX;
 # a VGG16 render step runs 1.6x faster with them on AVX2-only CPUs too (BENCHMARKS.md). Read at
 # TensorFlow's import, so set only when TF is not loaded yet; an explicit setting wins.
-# (lucid_vgg/__init__.py sets the same default for users who import lucid_vgg first.)
+# lucid_vgg imports this package first, so its users get the same default.
 if "tensorflow" not in _sys.modules:
     _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
