@@ -40,9 +40,10 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from lucid_vgg.optvis import objectives
+from lucid_vgg.optvis import objectives, transform
 from lucid_vgg.optvis.fast_graph import fast_graph_def, resolve_precision
 from lucid_vgg.optvis.overrides.redirected_relu import redirected_relu_override
+from lucid_vgg.optvis.transform_size import check_transformed_size
 
 log = logging.getLogger(__name__)
 
@@ -100,21 +101,13 @@ def _short(x):
 def make_transform_f(transforms):
     """Compose a list of transforms (applied in order); None means transform.standard_transforms."""
     if transforms is None:
-        from lucid_vgg.optvis import transform
         transforms = transform.standard_transforms
     if isinstance(transforms, tuple):
         transforms = list(transforms)
     if not isinstance(transforms, list) or not all(callable(t) for t in transforms):
         raise TypeError(f"transforms must be None or a list of functions image -> image, got "
                         f"{_short(transforms)}")
-    transforms = list(transforms)
-
-    def transform_f(t_image):
-        for t in transforms:
-            t_image = t(t_image)
-        return t_image
-
-    return transform_f
+    return transform.compose(transforms)  # carries the transforms' size rules
 
 
 def make_optimizer(optimizer, args):
@@ -281,6 +274,9 @@ class Visualization:
             raise ValueError(f"the image ({h}x{w} px) is too small for the layers the objective "
                              f"reads: their pooling needs at least {need}x{need} px; render a "
                              f"larger image, e.g. param.image({max(need, 128)})")
+        if h is not None and w is not None:
+            check_transformed_size([self.transform_f], h, w, need,
+                                   "the layers the objective reads (their pooling)")
 
     # traced bodies
     def _make_T(self):
