@@ -167,3 +167,9 @@ def test_nonfinite_message_counts_and_locates(acts):
     reducer = ChannelReducer(2, "PCA").fit(acts)
     with pytest.raises(ValueError, match="holds 1 NaN"):
         reducer.transform(bad[5:])
+
+
+def test_transform_before_fit_is_sklearns_not_fitted_error(acts):
+    from sklearn.exceptions import NotFittedError
+    with pytest.raises(NotFittedError, match=r"^This ChannelReducer \(PCA\) is not fitted yet: call fit"):
+        ChannelReducer(2, "PCA").transform(acts)
