@@ -142,8 +142,9 @@ class ChannelReducer:
         if n_samples < 2:
             raise ValueError(
                 "ChannelReducer needs at least 2 samples (positions x images) to fit, but an "
-                "array of shape %s holds %d: fit on the activations of a whole image, e.g. of "
-                "shape [h, w, channels], not of a single position." % (tuple(acts.shape), n_samples))
+                "array of shape %s has %d sample(s): fit on the activations of a whole image, "
+                "e.g. of shape [h, w, channels], not of a single position."
+                % (tuple(acts.shape), n_samples))
         if isinstance(self.n_components, int) and self.n_components > n_channels:
             raise ValueError(
                 "n_components=%d is larger than the number of channels (%d, the last axis of "
