@@ -198,6 +198,16 @@ def test_scale_size_rule_matches_the_op(scale, side):
     assert rule.smallest(rule.needs(need, 0), 0) >= need > rule.smallest(rule.needs(need, 0) - 1, 0)
 
 
+def test_scale_range_in_the_message_is_the_tightest_that_fits():
+    """'scales must all be >= k' names the smallest k (in thousandths) that reaches the size."""
+    (rule,) = transform.random_scale([0.001]).size_rules
+    for side in range(5, 300, 7):
+        for out in range(1, side, 3):
+            k = float(rule.allowed(side, out, 0).split(">= ")[1].split()[0])
+            assert transform.random_scale([k]).size_rules[0].smallest(side, 0) >= out
+            assert transform.random_scale([k - 0.001]).size_rules[0].smallest(side, 0) < out
+
+
 def test_size_check_suggests_a_size_that_passes():
     """The 'larger image' the message suggests passes, one pixel less does not."""
     ts = [transform.compose(transform.standard_transforms), transform.random_scale([0.3])]
@@ -217,6 +227,8 @@ def test_size_check_names_the_step_and_skips_unknown_functions():
                                16, 8, 1, "the model")
     with pytest.raises(ValueError, match=r"crop_or_pad_to\(3, 30\).*height must be >= 4$"):
         check_transformed_size([transform.crop_or_pad_to(3, 30)], 64, 64, 4, "the model")
+    with pytest.raises(ValueError, match=r"^the 4x27 px image is too small: the model need at least 8x8"):
+        check_transformed_size([transform.pad(1), transform.random_rotate([3])], 4, 27, 8, "the model")
     unknown = [transform.random_scale([0.01]), lambda t: t]
     check_transformed_size(unknown, 64, 64, 16, "the model")  # a user's function: not checked
     check_transformed_size(transform.standard_transforms, 128, 128, 16, "conv5_1")

@@ -110,7 +110,10 @@ class ScaleRule(SizeRule):
         return side
 
     def allowed(self, side: int, out: int, axis: int) -> str:
-        return f"scales must all be >= {out / side:.3g} here"
+        lowest = math.ceil(out / side * 1000)  # in thousandths, raised past float32 truncation
+        while ScaleRule(self.label, lowest / 1000).smallest(side, axis) < out:
+            lowest += 1
+        return f"scales must all be >= {lowest / 1000:g} here"
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,9 @@ def check_transformed_size(transforms: Sequence[Callable], height: int, width: i
         axis = short[0]
         # blame the step that shrinks the most; every step's output is then too small for the rest
         i = min(range(len(rules)), key=lambda j: sizes[j + 1][axis] / sizes[j][axis])
+        if sizes[i + 1][axis] >= sizes[i][axis]:  # no step shrinks it: the image itself is small
+            raise ValueError(f"the {_px((height, width))} image is too small: {reader} need at "
+                             f"least {need}x{need} px; render a larger image")
         raise ValueError(_message(rules, i, sizes, wanted[i], axis, need, reader))
 
 
