@@ -371,6 +371,43 @@ rows(AttributeError, ("cannot transform new data", "fit_transform"),
 rows(AttributeError, ("has no attribute 'nonsense'", "only after fit"),
      reducer_unknown_attribute=lambda c: ChannelReducer(2).nonsense)
 
+# -- transforms and ChannelReducer: value ranges, sizes checked before tracing (issue #17) ---------
+rows(ValueError, ("random_scale scales must all be finite", "(0, 10]"),
+     random_scale_inf=lambda c: transform.random_scale([1.0, float("inf")]),
+     random_scale_nan=lambda c: transform.random_scale([float("nan")]))
+rows(ValueError, ("random_scale scales must all be > 0 and at most 10", "(0, 10]"),
+     random_scale_huge=lambda c: transform.random_scale([0.9, 1e6]))
+rows(ValueError, ("random_rotate angles must all be finite", "any finite angle"),
+     random_rotate_nan=lambda c: transform.random_rotate([float("nan")]),
+     random_rotate_inf=lambda c: transform.random_rotate([5, float("-inf")]))
+rows(ValueError, ("pad w=20000 is more than the limit of 1024", "0..1024"),
+     pad_huge=lambda c: transform.pad(20000))
+rows(ValueError, ("pad constant_value", "finite"),
+     pad_nan_fill=lambda c: transform.pad(4, mode="constant", constant_value=float("nan")))
+rows(ValueError, ("grad_scales must all be finite",),
+     normalize_gradient_nan=lambda c: transform.normalize_gradient([1.0, float("nan")]))
+rows(ValueError, ("random_scale with smallest scale 0.01", "as small as 0x0 px", "need at least 4x4 px",
+                  "scales must all be >= 0.25"),
+     random_scale_too_small_for_layer=lambda c: vis(c, f"{C31}:1", transforms=[transform.random_scale([0.01])]))
+rows(ValueError, ("jitter(8) crops 8 pixels", "only 8x8 px", "after random_scale", "0..6"),
+     jitter_after_random_scale=lambda c: vis(c, f"{C21}:1", transforms=[transform.random_scale([0.5]),
+                                                                       transform.jitter(8)]))
+rows(ValueError, ("pad(16, mode='REFLECT') cannot take", "16x16 px", "0..15", "mode='constant'"),
+     pad_reflect_wider_than_image=lambda c: vis(c, f"{C21}:1", transforms=[transform.pad(16)]))
+rows(ValueError, ("crop_or_pad_to(2, 8)", "need at least 4x4 px", "height must be >= 4"),
+     crop_or_pad_to_too_small_for_layer=lambda c: vis(c, f"{C31}:1", transforms=[transform.crop_or_pad_to(2, 8)]))
+rows(ValueError, ("128 nan or infinite values", "first, inf", "np.nan_to_num"),
+     reducer_inf_input=lambda c: ChannelReducer(2, "PCA").fit(np.full((4, 4, 8), np.inf)))
+rows(ValueError, ("at least 2 samples", "has 1 sample", "whole image"),
+     reducer_pca_single_sample=lambda c: ChannelReducer(2, "PCA").fit(np.ones((1, 8))),
+     reducer_nmf_single_position=lambda c: ChannelReducer(2).fit_transform(np.ones((1, 1, 8))))
+rows(ValueError, ("pca could not reduce 3 samples x 8 channels", "n_components=4", "fewer components"),
+     reducer_pca_more_components_than_samples=lambda c: ChannelReducer(4, "PCA").fit(np.eye(8)[:3]))
+rows(ValueError, ("not fitted yet", "call fit(acts) or fit_transform(acts)"),  # sklearn's NotFittedError
+     reducer_transform_before_fit=lambda c: ChannelReducer(2, "PCA").transform(np.ones((4, 8))))
+rows(ValueError, ("fitted on 8 channels but transform got 16", "fit a new reducer"),
+     reducer_other_channel_count=lambda c: ChannelReducer(2, "PCA").fit(np.eye(8)).transform(np.ones((4, 16))))
+
 # -- Model: loading and get_activations -----------------------------------------------------------
 rows(TypeError, ("uint8", "/ 255"),
      acts_uint8=lambda c: acts(c, np.zeros((1, 16, 16, 3), np.uint8)))

@@ -140,3 +140,36 @@ def test_pickle_and_deepcopy(acts):
     for clone in (pickle.loads(pickle.dumps(reducer)), copy.deepcopy(reducer)):
         np.testing.assert_allclose(clone.transform(acts), reducer.transform(acts))
         np.testing.assert_array_equal(clone.components, reducer.components_)
+
+
+def test_prefitted_estimator_transforms_without_fit(acts):
+    """transform checks the estimator's own fitted state, so a pre-fitted instance still works."""
+    fitted = sklearn.decomposition.PCA(n_components=2).fit(acts.reshape(-1, 8))
+    out = ChannelReducer(2, fitted).transform(acts)
+    np.testing.assert_allclose(out.reshape(-1, 2), fitted.transform(acts.reshape(-1, 8)), rtol=1e-6)
+
+
+def test_sklearn_refusal_gets_our_sentence_first(acts):
+    """An estimator's own refusal is re-raised with what was reduced, the original kept as cause."""
+    with pytest.raises(ValueError, match=r"^PCA could not reduce 3 samples x 8 channels .*"
+                                         r"n_components=4.*min\(n_samples, n_features\)") as info:
+        ChannelReducer(4, "PCA").fit(acts[0, :3])
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_nonfinite_message_counts_and_locates(acts):
+    bad = acts.copy()
+    bad[2, 3, 4] = np.inf
+    bad[5, 6, 7] = np.nan
+    with pytest.raises(ValueError, match=r"holds 2 NaN or infinite values \(the first, inf, at "
+                                         r"index \(2, 3, 4\).*np\.nan_to_num"):
+        ChannelReducer(2, "PCA").fit_transform(bad)
+    reducer = ChannelReducer(2, "PCA").fit(acts)
+    with pytest.raises(ValueError, match="holds 1 NaN"):
+        reducer.transform(bad[5:])
+
+
+def test_transform_before_fit_is_sklearns_not_fitted_error(acts):
+    from sklearn.exceptions import NotFittedError
+    with pytest.raises(NotFittedError, match=r"^This ChannelReducer \(PCA\) is not fitted yet: call fit"):
+        ChannelReducer(2, "PCA").transform(acts)

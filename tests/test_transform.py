@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from lucid_vgg.optvis import transform
+from lucid_vgg.optvis.transform_size import check_transformed_size
 
 DYNAMIC = tf.TensorSpec([None, None, None, None], tf.float32)
 
@@ -169,7 +170,71 @@ def test_seeded_transforms_reproducible_in_fresh_processes():
     (lambda: transform.crop_or_pad_to(0, 5), "height must be a positive integer"),
     (lambda: transform.compose([transform.jitter(1), 3]), "list of callables"),
     (lambda: transform.normalize_gradient([[1.0]]), "grad_scales"),
+    (lambda: transform.random_scale([1.0, float("nan")]), r"finite numbers \(allowed: \(0, 10\]\)"),
+    (lambda: transform.random_scale([0.9, 1e6]), r"at most 10 \(allowed: \(0, 10\]\)"),
+    (lambda: transform.random_rotate([5, float("-inf")]), "angles must all be finite"),
+    (lambda: transform.pad(transform.MAX_PAD + 1), r"limit of 1024 px a side \(allowed: 0\.\.1024\)"),
+    (lambda: transform.pad(2, "constant", constant_value=float("inf")), "finite fill"),
+    (lambda: transform.normalize_gradient([1.0, float("nan")]), "grad_scales must all be finite"),
 ])
 def test_bad_arguments_raise_clear_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("scale", [0.01, 0.1, 0.33, 0.9, 1.1, 2.5])
+@pytest.mark.parametrize("side", [7, 16, 100, 128, 227])
+def test_scale_size_rule_matches_the_op(scale, side):
+    """The size rule predicts exactly the side random_scale gives, and the input it needs."""
+    (rule,) = transform.random_scale([scale]).size_rules
+    image = np.zeros((1, side, side, 1), np.float32)
+    out = rule.smallest(side, 0)
+    if out < 1:  # what the check before tracing prevents
+        with pytest.raises(tf.errors.InvalidArgumentError, match="must be positive"):
+            transform.random_scale([scale])(image)
+    else:
+        assert transform.random_scale([scale])(image).shape[1] == out
+    need = max(out, 1)
+    assert rule.smallest(rule.needs(need, 0), 0) >= need > rule.smallest(rule.needs(need, 0) - 1, 0)
+
+
+def test_scale_range_in_the_message_is_the_tightest_that_fits():
+    """'scales must all be >= k' names the smallest k (in thousandths) that reaches the size."""
+    (rule,) = transform.random_scale([0.001]).size_rules
+    for side in range(5, 300, 7):
+        for out in range(1, side, 3):
+            k = float(rule.allowed(side, out, 0).split(">= ")[1].split()[0])
+            assert transform.random_scale([k]).size_rules[0].smallest(side, 0) >= out
+            assert transform.random_scale([k - 0.001]).size_rules[0].smallest(side, 0) < out
+
+
+def test_size_check_suggests_a_size_that_passes():
+    """The 'larger image' the message suggests passes, one pixel less does not."""
+    ts = [transform.compose(transform.standard_transforms), transform.random_scale([0.3])]
+    with pytest.raises(ValueError, match=r"random_scale with smallest scale 0.3 .*need at least "
+                                         r"16x16 px.*scales must all be >= .*at least (\d+) px") as e:
+        check_transformed_size(ts, 40, 40, 16, "conv5_1")
+    first = int(e.value.args[0].rsplit("at least ", 1)[1].split()[0])
+    check_transformed_size(ts, first, first, 16, "conv5_1")
+    with pytest.raises(ValueError):
+        check_transformed_size(ts, first - 1, first, 16, "conv5_1")
+
+
+def test_size_check_names_the_step_and_skips_unknown_functions():
+    with pytest.raises(ValueError, match=r"^pad\(5, mode='SYMMETRIC'\) cannot take an image of only "
+                                         r"8x4 px.*w must be in 0\.\.4"):
+        check_transformed_size([transform.random_scale([0.5]), transform.pad(5, "symmetric")],
+                               16, 8, 1, "the model")
+    with pytest.raises(ValueError, match=r"crop_or_pad_to\(3, 30\).*height must be >= 4$"):
+        check_transformed_size([transform.crop_or_pad_to(3, 30)], 64, 64, 4, "the model")
+    with pytest.raises(ValueError, match=r"^the 4x27 px image is too small: the model need at least 8x8"):
+        check_transformed_size([transform.pad(1), transform.random_rotate([3])], 4, 27, 8, "the model")
+    unknown = [transform.random_scale([0.01]), lambda t: t]
+    check_transformed_size(unknown, 64, 64, 16, "the model")  # a user's function: not checked
+    check_transformed_size(transform.standard_transforms, 128, 128, 16, "conv5_1")
+
+
+def test_reflect_pad_wider_than_a_static_image_is_refused_when_traced():
+    with pytest.raises(ValueError, match=r"pad\(4, mode='REFLECT'\) cannot take .* 4x9 px.*0\.\.3"):
+        transform.pad(4)(np.zeros((1, 4, 9, 3), np.float32))
+    assert transform.pad(3)(np.zeros((1, 4, 9, 3), np.float32)).shape == (1, 10, 15, 3)

@@ -30,6 +30,7 @@ TYPED_MODULES = (
     "lucid_vgg.optvis.param.unit_balls",
     "lucid_vgg.optvis.param.variables",
     "lucid_vgg.optvis.transform",
+    "lucid_vgg.optvis.transform_size",
     "modelzoo.fileio",
     "modelzoo.layer_ops",
     "modelzoo.loading",

@@ -13,6 +13,8 @@ import numpy.typing as npt
 import sklearn.decomposition
 import sklearn.manifold
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 # Estimators that reject negative input; we check first to give a helpful message.
 _NON_NEGATIVE_ALGS = ("NMF", "MiniBatchNMF", "LatentDirichletAllocation")
@@ -33,6 +35,20 @@ def _algorithm_map() -> dict[str, type[BaseEstimator]]:
             if "n_components" in params:
                 algs[name] = obj
     return algs
+
+
+def _check_finite(acts: np.ndarray) -> None:
+    """Refuse NaN or infinite activations, naming how many there are and where the first one is."""
+    if not np.issubdtype(acts.dtype, np.number):
+        return  # sklearn's own conversion reports non-numeric input
+    bad = ~np.isfinite(acts)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            "ChannelReducer input holds %d NaN or infinite values (the first, %r, at index %s of "
+            "an array of shape %s): check the activations (a render that diverged gives NaN), or "
+            "replace them with np.nan_to_num(acts) before reducing."
+            % (int(bad.sum()), acts[first].item(), first, tuple(acts.shape)))
 
 
 class ChannelReducer:
@@ -104,11 +120,11 @@ class ChannelReducer:
         if acts.ndim < 1:
             raise ValueError("ChannelReducer needs an array with a channel axis, got a scalar.")
         n_channels = acts.shape[-1]
-        if fitting and isinstance(self.n_components, int) and self.n_components > n_channels:
-            raise ValueError(
-                "n_components=%d is larger than the number of channels (%d, the last axis of "
-                "an array of shape %s); choose n_components <= %d."
-                % (self.n_components, n_channels, tuple(acts.shape), n_channels))
+        if fitting:
+            self._check_fit_shape(acts)
+        else:
+            self._check_fitted(n_channels, acts.shape)
+        _check_finite(acts)
         if self._alg_name() in _NON_NEGATIVE_ALGS and acts.size:
             lowest = float(np.min(acts))
             if lowest < 0:
@@ -119,19 +135,63 @@ class ChannelReducer:
                     "such as reduction_alg='PCA' or 'FastICA'." % (self._alg_name(), lowest))
         return acts
 
+    def _check_fit_shape(self, acts: np.ndarray) -> None:
+        """Refuse fewer than 2 samples, or more components than channels, before fitting."""
+        n_channels = acts.shape[-1]
+        n_samples = acts.size // n_channels if n_channels else 0
+        if n_samples < 2:
+            raise ValueError(
+                "ChannelReducer needs at least 2 samples (positions x images) to fit, but an "
+                "array of shape %s has %d sample(s): fit on the activations of a whole image, "
+                "e.g. of shape [h, w, channels], not of a single position."
+                % (tuple(acts.shape), n_samples))
+        if isinstance(self.n_components, int) and self.n_components > n_channels:
+            raise ValueError(
+                "n_components=%d is larger than the number of channels (%d, the last axis of "
+                "an array of shape %s); choose n_components <= %d."
+                % (self.n_components, n_channels, tuple(acts.shape), n_channels))
+
+    def _check_fitted(self, n_channels: int, shape: tuple[int, ...]) -> None:
+        """Refuse `transform` before fitting, or on another number of channels than fitted."""
+        try:
+            check_is_fitted(self._reducer)
+        except NotFittedError:
+            raise NotFittedError(
+                "This ChannelReducer (%s) is not fitted yet: call fit(acts) or fit_transform(acts) "
+                "before transform(acts)." % self._alg_name()) from None
+        fitted = getattr(self._reducer, "n_features_in_", None)
+        if fitted is not None and fitted != n_channels:
+            raise ValueError(
+                "ChannelReducer was fitted on %d channels but transform got %d (the last axis of "
+                "an array of shape %s): transform activations of the layer it was fitted on, or "
+                "fit a new reducer." % (fitted, n_channels, tuple(shape)))
+
+    def _run(self, method: Callable[[np.ndarray], Any], acts: np.ndarray) -> Any:
+        """Apply an estimator method to `acts`, our sentence first if scikit-learn refuses them."""
+        try:
+            return ChannelReducer._apply_flat(method, acts)
+        except (ValueError, TypeError) as err:
+            n_channels = acts.shape[-1]
+            raise ValueError(
+                "%s could not reduce %d samples x %d channels (an array of shape %s) to "
+                "n_components=%s: %s. Use more samples (positions x images), fewer components, "
+                "or another reduction_alg." % (self._alg_name(), acts.size // max(n_channels, 1),
+                                               n_channels, tuple(acts.shape), self.n_components,
+                                               str(err).rstrip("."))) from err
+
     # -- sklearn-style API ---------------------------------------------------------------
 
     def fit(self, acts: npt.ArrayLike) -> "ChannelReducer":
         """Fit the estimator on `acts` ([..., channels]) and return this reducer."""
         acts = self._check_input(acts, fitting=True)
-        ChannelReducer._apply_flat(self._reducer.fit, acts)
+        self._run(self._reducer.fit, acts)
         self._is_fit = True
         return self
 
     def fit_transform(self, acts: npt.ArrayLike) -> np.ndarray:
         """Fit on `acts` and return them reduced to shape [..., n_components]."""
         acts = self._check_input(acts, fitting=True)
-        out = ChannelReducer._apply_flat(self._reducer.fit_transform, acts)
+        out = self._run(self._reducer.fit_transform, acts)
         self._is_fit = True
         return out
 
@@ -142,7 +202,7 @@ class ChannelReducer:
                 "%s cannot transform new data (it has no transform method); use fit_transform "
                 "on all the data at once." % self._alg_name())
         acts = self._check_input(acts, fitting=False)
-        return ChannelReducer._apply_flat(self._reducer.transform, acts)
+        return self._run(self._reducer.transform, acts)
 
     def __call__(self, acts: npt.ArrayLike) -> np.ndarray:
         """Lucid's shorthand: fit_transform the first time, transform once fitted."""

@@ -4,11 +4,12 @@ parameters and images stay outside it); `graph_to_run` makes that choice for a r
 """
 import logging
 import weakref
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import tensorflow as tf
 
 from lucid_vgg.optvis.render_parts import import_model
+from lucid_vgg.optvis.transform_size import check_transformed_size
 from modelzoo.util import subgraph, walk
 
 log = logging.getLogger(__name__)
@@ -122,27 +123,33 @@ def needed_nodes(model: Any, objective_fs: Sequence[Any],
 
 # -- the choice for one render ----------------------------------------------------------------
 def graph_to_run(model: Any, objective_fs: Sequence[Any], image_shape: Sequence[Optional[int]],
-                 precision: str, prune: bool) -> Any:
+                 precision: str, prune: bool, transform_f: Optional[Callable] = None) -> Any:
     """The model a render imports: `model` itself, or a copy holding the pruned and/or bfloat16
-    GraphDef. Raises ValueError when the image is smaller than the pooling in front of the
-    layers the objectives read (models that know `min_input_size`)."""
+    GraphDef. Raises ValueError when the image, or `transform_f`'s smallest output of it, is
+    smaller than the pooling in front of the layers the objectives read (models that know
+    `min_input_size`)."""
     if not prune and precision == "float32":
         return model
     if getattr(model, "_graph_def", None) is None and not hasattr(model, "load_graph_def"):
         return model
     nodes = needed_nodes(model, objective_fs, image_shape) if prune else None
     if nodes and hasattr(model, "min_input_size"):
-        check_image_size(model, nodes, image_shape)
+        check_image_size(model, nodes, image_shape, transform_f)
     if nodes is None and precision == "float32":
         return model
     return model.with_graph_def(fast_graph_def(model, nodes, precision))
 
 
-def check_image_size(model: Any, nodes: Sequence[str], image_shape: Sequence[Optional[int]]) -> None:
-    """Refuse an image smaller than the pooling in front of the layers the objectives read."""
+def check_image_size(model: Any, nodes: Sequence[str], image_shape: Sequence[Optional[int]],
+                     transform_f: Optional[Callable] = None) -> None:
+    """Refuse an image smaller than the pooling in front of the layers the objectives read, or
+    transforms that can shrink it below that (`transform_size`)."""
     need = max(model.min_input_size(n) for n in nodes)
     h, w = image_shape[1:3]
     if h is not None and w is not None and min(h, w) < need:
         raise ValueError(f"the image ({h}x{w} px) is too small for the layers the objective "
                          f"reads: their pooling needs at least {need}x{need} px; render a "
                          f"larger image, e.g. param.image({max(need, 128)})")
+    if transform_f is not None and h is not None and w is not None:
+        check_transformed_size([transform_f], h, w, need,
+                               "the layers the objective reads (their pooling)")

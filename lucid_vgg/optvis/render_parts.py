@@ -71,14 +71,7 @@ def make_transform_f(transforms: Transforms) -> Callable[[tf.Tensor], tf.Tensor]
     if not isinstance(transforms, list) or not all(callable(t) for t in transforms):
         raise TypeError(f"transforms must be None or a list of functions image -> image, got "
                         f"{short_repr(transforms)}")
-    transforms = list(transforms)
-
-    def transform_f(t_image):
-        for t in transforms:
-            t_image = t(t_image)
-        return t_image
-
-    return transform_f
+    return transform.compose(transforms)  # carries the transforms' size rules (transform_size)
 
 
 def make_optimizer(optimizer: OptimizerLike, args: Sequence[Any]) -> Any:

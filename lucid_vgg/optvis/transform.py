@@ -4,6 +4,11 @@ Each factory takes its configuration and returns ``t_image -> t_image`` for a fl
 ``[batch, h, w, c]`` tensor (h, w may be dynamic), usable inside a ``tf.function``. Random
 transforms take an op-level ``seed``: with it, the sequence of draws is reproducible across
 processes (each run of the op still draws anew, so every optimisation step differs).
+
+Arguments are checked when a transform is built (finite numbers, ``pad`` at most ``MAX_PAD`` px
+a side, scales in (0, ``MAX_SCALE``]); each transform also carries size rules
+(``transform_size``) so a render can refuse, before tracing, transforms that shrink its image
+below what the model's layers need.
 """
 import math
 import numbers
@@ -16,11 +21,17 @@ from tensorflow.types.experimental import TensorLike
 
 from lucid_vgg.optvis.param.random import image_sample
 from lucid_vgg.optvis.param.resize_bilinear_nd import resize_bilinear_v1
+from lucid_vgg.optvis.transform_size import (CropRule, FixedRule, PadRule, ScaleRule, size_rules,
+                                             with_size_rules)
 
 Transform = Callable[[TensorLike], tf.Tensor]
 """What every factory here returns: ``t_image -> t_image`` on a ``[batch, h, w, c]`` batch."""
 
 _PAD_MODES = ("REFLECT", "SYMMETRIC", "CONSTANT")
+MAX_PAD = 1024
+"""Largest ``pad`` width a side: wider pads only cost memory (pad(20000) makes 128 px 40128 px)."""
+MAX_SCALE = 10.0
+"""Largest ``random_scale`` factor: larger ones only cost memory (Lucid's scales are ~0.9-1.1)."""
 _ANGLE_UNITS = ("degrees", "radians", "rads", "rad")
 
 
@@ -43,14 +54,18 @@ def _positive_int(value: object, name: str) -> int:
     return int(value)
 
 
-def _choices(xs: Iterable[float], name: str) -> list[float]:
-    """A non-empty list of numbers to draw from uniformly."""
+def _choices(xs: Iterable[float], name: str, allowed: str) -> list[float]:
+    """A non-empty list of finite numbers to draw from uniformly (``allowed`` says which)."""
     try:
         values = [float(x) for x in xs]
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a non-empty sequence of numbers, got {xs!r}")
     if not values:
         raise ValueError(f"{name} must be a non-empty sequence of numbers, got an empty one")
+    bad = [v for v in values if not math.isfinite(v)]
+    if bad:
+        raise ValueError(f"{name} must all be finite numbers ({allowed}), got {bad[0]!r} in "
+                         f"{values!r}")
     return values
 
 
@@ -91,7 +106,7 @@ def jitter(d: int, seed: int | None = None) -> Transform:
                            + static[-1:])
         return crop
 
-    return inner
+    return with_size_rules(inner, (CropRule(f"jitter({d})", d),))
 
 
 def pad(w: int, mode: str = "REFLECT", constant_value: float | Literal["uniform"] = 0.5,
@@ -102,14 +117,26 @@ def pad(w: int, mode: str = "REFLECT", constant_value: float | Literal["uniform"
     [0, 1) drawn each run.
     """
     w = _nonnegative_int(w, "pad w")
+    if w > MAX_PAD:
+        raise ValueError(f"pad w={w} is more than the limit of {MAX_PAD} px a side (allowed: "
+                         f"0..{MAX_PAD}); a wider pad only costs memory: Lucid pads 12-16 px")
     if not isinstance(mode, str) or mode.upper() not in _PAD_MODES:
         raise ValueError(f"pad mode must be one of {', '.join(_PAD_MODES)} (any case), got {mode!r}")
     mode = mode.upper()
     if not (constant_value == "uniform" or isinstance(constant_value, numbers.Real)):
         raise ValueError(f"pad constant_value must be a number or 'uniform', got {constant_value!r}")
+    if constant_value != "uniform" and not math.isfinite(float(constant_value)):
+        raise ValueError("pad constant_value must be a number or 'uniform', got "
+                         f"{constant_value!r}: use a finite fill (0.5 is mid-grey)")
+    rule = PadRule(f"pad({w}, mode={mode!r})", w, mode)
 
     def inner(t_image: TensorLike) -> tf.Tensor:
         t_image = _as_image(t_image)
+        static = t_image.shape.as_list()[-3:-1] if t_image.shape.rank else []
+        for axis, side in enumerate(static):
+            if side is not None and rule.refuses(side, axis):
+                raise ValueError(f"{rule.refusal((static[0], static[1]))}: "
+                                 f"{rule.allowed(side, 1, axis)}")
         if constant_value == "uniform":
             value = tf.random.uniform([], 0, 1, seed=seed, dtype=t_image.dtype)
         else:
@@ -117,14 +144,16 @@ def pad(w: int, mode: str = "REFLECT", constant_value: float | Literal["uniform"
         return tf.pad(t_image, [(0, 0), (w, w), (w, w), (0, 0)], mode=mode,
                       constant_values=value)
 
-    return inner
+    return with_size_rules(inner, (rule,))
 
 
 def random_scale(scales: Sequence[float], seed: int | None = None) -> Transform:
     """Resize height and width by a factor drawn from ``scales`` (TF1 bilinear, as Lucid)."""
-    scales = _choices(scales, "random_scale scales")
-    if any(s <= 0 for s in scales):
-        raise ValueError(f"random_scale scales must all be > 0, got {scales!r}")
+    scales = _choices(scales, "random_scale scales", f"allowed: (0, {MAX_SCALE:g}]")
+    if any(s <= 0 or s > MAX_SCALE for s in scales):
+        raise ValueError(f"random_scale scales must all be > 0 and at most {MAX_SCALE:g} (allowed: "
+                         f"(0, {MAX_SCALE:g}]), got {scales!r}")
+    smallest = min(scales)
 
     def inner(t: TensorLike) -> tf.Tensor:
         t = _as_image(t)
@@ -132,7 +161,8 @@ def random_scale(scales: Sequence[float], seed: int | None = None) -> Transform:
         size = tf.cast(scale * tf.cast(tf.shape(t)[-3:-1], tf.float32), tf.int32)
         return resize_bilinear_v1(t, size)
 
-    return inner
+    return with_size_rules(inner, (ScaleRule(f"random_scale with smallest scale {smallest:g}",
+                                             smallest),))
 
 
 def _rotation_transform(angle: tf.Tensor, h: TensorLike, w: TensorLike) -> tf.Tensor:
@@ -164,7 +194,7 @@ def random_rotate(angles: Sequence[float], units: str = "degrees",
 
     ``units`` is "degrees" or "radians" ("rads"/"rad"). Bilinear sampling, zero fill.
     """
-    angles = _choices(angles, "random_rotate angles")
+    angles = _choices(angles, "random_rotate angles", "allowed: any finite angle")
     if not isinstance(units, str) or units.lower() not in _ANGLE_UNITS:
         raise ValueError(f"random_rotate units must be one of {', '.join(_ANGLE_UNITS)}, got {units!r}")
 
@@ -172,7 +202,7 @@ def random_rotate(angles: Sequence[float], units: str = "degrees",
         angle = _angle2rads(_rand_select(angles, seed=seed), units)
         return rotate(t, angle)
 
-    return inner
+    return with_size_rules(inner, ())
 
 
 def normalize_gradient(grad_scales: Sequence[float] | np.ndarray | None = None) -> Transform:
@@ -184,6 +214,9 @@ def normalize_gradient(grad_scales: Sequence[float] | np.ndarray | None = None) 
     if scales is not None and scales.ndim != 1:
         raise ValueError("normalize_gradient grad_scales must be a 1-d sequence (one per "
                          f"batch element) or None, got shape {scales.shape}")
+    if scales is not None and not np.isfinite(scales).all():
+        raise ValueError("normalize_gradient grad_scales must all be finite numbers, got "
+                         f"{grad_scales!r}")
 
     @tf.custom_gradient
     def _normalized(x: tf.Tensor) -> tuple[tf.Tensor, Callable[[tf.Tensor], tf.Tensor]]:
@@ -197,7 +230,7 @@ def normalize_gradient(grad_scales: Sequence[float] | np.ndarray | None = None) 
     def inner(x: TensorLike) -> tf.Tensor:
         return _normalized(_as_image(x))
 
-    return inner
+    return with_size_rules(inner, ())
 
 
 def compose(transforms: Iterable[Transform]) -> Transform:
@@ -212,7 +245,8 @@ def compose(transforms: Iterable[Transform]) -> Transform:
             x = transform(x)
         return x
 
-    return inner
+    rules = size_rules(transforms)
+    return inner if rules is None else with_size_rules(inner, rules)
 
 
 def collapse_alpha_random(sd: float = 0.5, seed: int | None = None) -> Transform:
@@ -227,7 +261,7 @@ def collapse_alpha_random(sd: float = 0.5, seed: int | None = None) -> Transform
         background = image_sample(shape, sd=sd, seed=seed)
         return a * rgb + (1 - a) * background
 
-    return inner
+    return with_size_rules(inner, ())
 
 
 def crop_or_pad_to(height: int, width: int) -> Transform:
@@ -238,7 +272,8 @@ def crop_or_pad_to(height: int, width: int) -> Transform:
     def inner(t_image: TensorLike) -> tf.Tensor:
         return tf.image.resize_with_crop_or_pad(_as_image(t_image), height, width)
 
-    return inner
+    rule = FixedRule(f"crop_or_pad_to({height}, {width})", (height, width))
+    return with_size_rules(inner, (rule,))
 
 
 standard_transforms: list[Transform] = [

@@ -79,7 +79,7 @@ class Visualization:
         self.image_shape = tuple(probe.shape)
         self.precision = resolve_precision(precision)
         self.run_model = graph_to_run(model, [self.objective_f] + self.print_objectives,
-                                      self.image_shape, self.precision, prune)
+                                      self.image_shape, self.precision, prune, self.transform_f)
         self.variables = [v for v in self.store.variables if v.trainable]
         if not self.variables:
             raise ValueError("param_f created no trainable variables: build it from the param "
