@@ -63,7 +63,7 @@ def execute(name, timeout):
 
     nb = read_source(name)
     start = time.time()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": NOTEBOOKS}}).execute()
     seconds = time.time() - start
     path = os.path.join(NOTEBOOKS, name + ".ipynb")
