@@ -13,6 +13,10 @@ import os
 import re
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import nbformat
 
 NOTEBOOKS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,7 +45,7 @@ def strip_log_noise(nb):
     return nb
 
 
-def read_source(name):
+def read_source(name: str) -> "nbformat.NotebookNode":
     """notebooks/NAME.py as a notebook, its cells numbered cell-00, cell-01, ... (stable ids)."""
     import jupytext
 
@@ -56,7 +60,7 @@ def read_source(name):
     return nb
 
 
-def execute(name, timeout):
+def execute(name: str, timeout: int) -> float:
     """Run notebooks/NAME.py at full settings, save notebooks/NAME.ipynb; seconds taken."""
     import jupytext
     from nbclient import NotebookClient

@@ -107,7 +107,7 @@ def machine_of(record):
     return f"{record['cpu']}, oneDNN {onednn}"
 
 
-def summary_rows(out_dir=OUT_DIR):
+def summary_rows(out_dir: str = OUT_DIR) -> list:
     """Per (layer, size, steps, machine) in timings.jsonl: batches rendered, batches timed, their
     total seconds, seconds per unit (NaN when none was timed) and the highest load average.
 
@@ -130,7 +130,7 @@ def summary_rows(out_dir=OUT_DIR):
             for (layer, size, steps, machine), t in totals.items()]
 
 
-def summary(out_dir=OUT_DIR):
+def summary(out_dir: str = OUT_DIR) -> str:
     """`summary_rows` as the Markdown table that docs/layer_grids/README.md quotes."""
     rows = ["| layer | size | steps | machine | batches of 8 (timed) | time of the timed "
             "| per unit | highest load average |", "|---|---|---|---|---|---|---|---|"]
