@@ -113,7 +113,7 @@ def summary_rows(out_dir: str = OUT_DIR) -> list:
 
     Records marked "excluded" (their wall time was disturbed, e.g. the process was paused) are
     counted as batches rendered but left out of the times."""
-    totals = {}
+    totals: dict = {}
     with open(os.path.join(out_dir, "timings.jsonl")) as f:
         for line in f:
             r = json.loads(line)
