@@ -144,11 +144,13 @@ def _write_probe(folder, code):
 
 
 def test_execute_tool_runs_the_source_and_writes_the_paired_notebook(tmp_path, monkeypatch):
-    """The .py is what gets executed: an edit there reaches the .ipynb with its output."""
+    """The .py is what gets executed: an edit there reaches the .ipynb with its output (here a
+    new source, whose .ipynb does not exist yet, gets one paired with it)."""
     module = load_execute_tool()
     _write_probe(tmp_path, 'print("old")')
     source = (tmp_path / "probe.py").read_text().replace('print("old")', 'print("edited")')
-    (tmp_path / "probe.py").write_text(source)
+    (tmp_path / "probe.py").write_text(source.replace("formats: ipynb,py:percent", ""))
+    (tmp_path / "probe.ipynb").unlink()
     monkeypatch.setattr(module, "NOTEBOOKS", str(tmp_path))
     monkeypatch.delenv("LUCID_VGG_OUT", raising=False)
     monkeypatch.delenv("LUCID_VGG_QUICK", raising=False)  # main() pops it; restored after

@@ -46,15 +46,17 @@ def strip_log_noise(nb):
 
 
 def read_source(name: str) -> "nbformat.NotebookNode":
-    """notebooks/NAME.py as a notebook, its cells numbered cell-00, cell-01, ... (stable ids)."""
+    """notebooks/NAME.py as a notebook paired with NAME.ipynb, its cells numbered cell-00,
+    cell-01, ... (stable ids, so re-executing changes only what the outputs change)."""
     import jupytext
 
     path = os.path.join(NOTEBOOKS, name + ".py")
-    if not os.path.exists(path) or not os.path.exists(path[:-3] + ".ipynb"):
+    if not os.path.exists(path):
         names = sorted(f[:-6] for f in os.listdir(NOTEBOOKS) if f.endswith(".ipynb"))
-        raise SystemExit(f"no notebook source {name}.py paired with {name}.ipynb in {NOTEBOOKS}; "
+        raise SystemExit(f"no notebook source {name}.py in {NOTEBOOKS}; "
                          f"there are: {', '.join(names)}")
     nb = jupytext.read(path)
+    nb.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"  # a new source too
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:02d}"
     return nb
