@@ -1,8 +1,9 @@
 """Execute notebooks at full settings in place, the way the committed outputs were made.
 
-Runs each named notebook top to bottom with nbclient (quick mode off), drops TensorFlow's
-start-up log lines from the stderr outputs so the pictures are not buried in noise, writes the
-notebook back atomically and prints how long it took (the number for its first cell).
+Reads each named notebook from its source notebooks/NAME.py (jupytext percent format, the file
+a person edits), runs it top to bottom with nbclient (quick mode off), drops TensorFlow's
+start-up log lines from the stderr outputs so the pictures are not buried in noise, writes
+notebooks/NAME.ipynb atomically and prints how long it took (the number for its settings cell).
 
     python notebooks/tools/execute_notebooks.py tutorial [NAME ...]
     LUCID_VGG_OUT=docs python notebooks/tools/execute_notebooks.py layer_grids
@@ -12,6 +13,10 @@ import os
 import re
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import nbformat
 
 NOTEBOOKS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -40,24 +45,38 @@ def strip_log_noise(nb):
     return nb
 
 
-def execute(name, timeout):
-    """Run notebooks/<name>.ipynb at full settings and save it with its outputs; seconds taken."""
-    import nbformat
-    from nbclient import NotebookClient
+def read_source(name: str) -> "nbformat.NotebookNode":
+    """notebooks/NAME.py as a notebook paired with NAME.ipynb, its cells numbered cell-00,
+    cell-01, ... (stable ids, so re-executing changes only what the outputs change)."""
+    import jupytext
 
-    from lucid_vgg.misc.io.writing import write_handle
-
-    path = os.path.join(NOTEBOOKS, name + ".ipynb")
+    path = os.path.join(NOTEBOOKS, name + ".py")
     if not os.path.exists(path):
         names = sorted(f[:-6] for f in os.listdir(NOTEBOOKS) if f.endswith(".ipynb"))
-        raise SystemExit(f"no notebook {name!r} in {NOTEBOOKS}; there are: {', '.join(names)}")
-    nb = nbformat.read(path, as_version=4)
+        raise SystemExit(f"no notebook source {name}.py in {NOTEBOOKS}; "
+                         f"there are: {', '.join(names)}")
+    nb = jupytext.read(path)
+    nb.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"  # a new source too
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"
+    return nb
+
+
+def execute(name: str, timeout: int) -> float:
+    """Run notebooks/NAME.py at full settings, save notebooks/NAME.ipynb; seconds taken."""
+    import jupytext
+    from nbclient import NotebookClient
+
+    nb = read_source(name)
     start = time.time()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": NOTEBOOKS}}).execute()
     seconds = time.time() - start
-    with write_handle(path, "w") as handle:
-        nbformat.write(strip_log_noise(nb), handle)
+    path = os.path.join(NOTEBOOKS, name + ".ipynb")
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        jupytext.write(strip_log_noise(nb), handle, fmt="ipynb")
+    os.replace(partial, path)  # a crash mid-write leaves the committed notebook whole
     return seconds
 
 

@@ -107,12 +107,13 @@ def machine_of(record):
     return f"{record['cpu']}, oneDNN {onednn}"
 
 
-def summary(out_dir=OUT_DIR):
-    """Per layer, settings and machine from timings.jsonl: batches, total seconds, seconds per unit.
+def summary_rows(out_dir: str = OUT_DIR) -> list:
+    """Per (layer, size, steps, machine) in timings.jsonl: batches rendered, batches timed, their
+    total seconds, seconds per unit (NaN when none was timed) and the highest load average.
 
     Records marked "excluded" (their wall time was disturbed, e.g. the process was paused) are
     counted as batches rendered but left out of the times."""
-    totals = {}
+    totals: dict = {}
     with open(os.path.join(out_dir, "timings.jsonl")) as f:
         for line in f:
             r = json.loads(line)
@@ -124,12 +125,19 @@ def summary(out_dir=OUT_DIR):
             t["timed"] += 1
             t["seconds"] += r["seconds"]
             t["max_load"] = max(t["max_load"], r["load_average"])
+    return [dict(layer=layer, size=size, steps=steps, machine=machine, **t,
+                 per_unit=t["seconds"] / (BATCH * t["timed"]) if t["timed"] else float("nan"))
+            for (layer, size, steps, machine), t in totals.items()]
+
+
+def summary(out_dir: str = OUT_DIR) -> str:
+    """`summary_rows` as the Markdown table that docs/layer_grids/README.md quotes."""
     rows = ["| layer | size | steps | machine | batches of 8 (timed) | time of the timed "
             "| per unit | highest load average |", "|---|---|---|---|---|---|---|---|"]
-    for (layer, size, steps, machine), t in totals.items():
-        per_unit = t["seconds"] / (BATCH * t["timed"]) if t["timed"] else float("nan")
-        rows.append(f"| {layer} | {size} px | {steps} | {machine} | {t['batches']} ({t['timed']}) "
-                    f"| {t['seconds'] / 60:.1f} min | {per_unit:.1f} s | {t['max_load']} |")
+    for r in summary_rows(out_dir):
+        rows.append(f"| {r['layer']} | {r['size']} px | {r['steps']} | {r['machine']} "
+                    f"| {r['batches']} ({r['timed']}) | {r['seconds'] / 60:.1f} min "
+                    f"| {r['per_unit']:.1f} s | {r['max_load']} |")
     return "\n".join(rows)
 
 
