@@ -249,16 +249,28 @@ def test_show_text_fallback(capsys, rgb):
     assert capsys.readouterr().out.strip() == "{'a': 1}"
 
 
-def test_show_html_in_notebook(monkeypatch, rgb):
+def test_show_displays_one_png_output_in_a_notebook(monkeypatch, rgb):
+    IPython_display = pytest.importorskip("IPython.display")
     shown = []
-    monkeypatch.setattr(showing, "_in_notebook", lambda: True)
-    monkeypatch.setattr(showing, "_display_html", shown.append)
+    monkeypatch.setattr(showing, "in_notebook", lambda: True)
+    monkeypatch.setattr(IPython_display, "display", shown.append)
     show(rgb, w=40)
-    assert shown[-1].startswith('<img src="data:image/png;base64,') and 'width="40"' in shown[-1]
-    show(np.stack([rgb, rgb]), labels=["<a>", "b"])
-    assert shown[-1].count("<img") == 2 and "&lt;a&gt;" in shown[-1]
-    show(rgb * 2)  # lenient: clipped with a warning, not an error
-    assert shown[-1].startswith("<img")
+    assert isinstance(shown[-1], IPython_display.Image)
+    assert shown[-1].format == "png" and shown[-1].width == 40
+    assert np.array_equal(load_png_bytes(shown[-1].data), (rgb * 255).round().astype(np.uint8))
+    show(np.stack([rgb, rgb]), labels=["<a>", "b"])  # several: one labelled grid picture
+    grid = load_png_bytes(shown[-1].data)
+    assert grid.shape[1] > 2 * rgb.shape[1] and grid.shape[0] > rgb.shape[0]
+    show(rgb * 2)  # lenient: clipped, not an error
+    show(np.stack([rgb * 2, rgb - 1]))
+    assert len(shown) == 4 and all(isinstance(o, IPython_display.Image) for o in shown)
+
+
+def load_png_bytes(data):
+    import io
+
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
 def test_io_does_not_import_ipython_or_tensorflow(tmp_path):

@@ -38,5 +38,5 @@ class ProgressBar:
 
 def show_in_notebook(images: np.ndarray) -> None:
     """Show a batch of images side by side when running in a notebook; do nothing elsewhere."""
-    if showing._in_notebook():  # pylint: disable=protected-access
+    if showing.in_notebook():
         showing.show(np.hstack(list(images)))

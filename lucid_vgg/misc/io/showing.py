@@ -1,21 +1,22 @@
 """`show(thing)`: display arrays as images in Jupyter, or a readable summary elsewhere.
 
-IPython is optional and imported lazily: HTML output is used only inside a running
-IPython kernel (Jupyter, Colab, nbclient); terminals and scripts get text.
+IPython is optional and imported lazily. Inside a running IPython kernel (Jupyter, Colab,
+nbclient) each call displays ONE `image/png` output (Jupyter's standard picture output, which
+GitHub and nbviewer render; several images become one labelled grid); terminals and scripts get
+text.
 """
-import base64
-import html
 import logging
 
 import numpy as np
 
+from .grid import image_grid
 from .serialize_array import _as_array, serialize_array
 
 log = logging.getLogger(__name__)
 
 
-def _in_notebook():
-    """True inside an IPython kernel that can render HTML (not a terminal or plain Python)."""
+def in_notebook():
+    """True inside an IPython kernel that can display pictures (not a terminal or plain Python)."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -24,25 +25,23 @@ def _in_notebook():
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def _display_html(html_str):
-    """Render an HTML string in the notebook."""
+def _display_picture(array, domain=None, w=None, fmt="png"):
+    """Display an image array as one image/png (or image/jpeg) output; `w`: display width."""
     import IPython.display
 
-    IPython.display.display(IPython.display.HTML(html_str))
-
-
-def _image_url(array, fmt="png", mode="data", quality=90, domain=None):
-    """Encode an image array as a base64 data: URL (lenient: out-of-range values clipped)."""
-    if mode != "data":
-        raise ValueError("Unsupported mode %r; only 'data' URLs are supported." % (mode,))
-    data = serialize_array(array, domain=domain, fmt=fmt, quality=quality, strict=False)
     fmt = "jpeg" if fmt.lower() in ("jpg", "jpeg") else fmt.lower()
-    return "data:image/%s;base64,%s" % (fmt, base64.b64encode(data).decode("ascii"))
+    data = serialize_array(array, domain=domain, fmt=fmt, strict=False)  # lenient: clipped
+    IPython.display.display(IPython.display.Image(data=data, format=fmt,
+                                                  width=int(w) if w else None))
 
 
-def _img_tag(array, domain=None, w=None, fmt="png"):
-    style = ' style="image-rendering: pixelated;" width="%d"' % int(w) if w else ""
-    return '<img src="%s"%s>' % (_image_url(array, fmt=fmt, domain=domain), style)
+def _clipped(array, domain=None):
+    """A float image with NaN and out-of-range values clipped into `domain` (display is lenient)."""
+    array = _as_array(array)
+    if not np.issubdtype(array.dtype, np.floating):
+        return array
+    lo, hi = domain or (0.0, 1.0)
+    return np.clip(np.nan_to_num(array, nan=lo, posinf=hi, neginf=lo), lo, hi)
 
 
 def _describe(array):
@@ -65,8 +64,8 @@ def _describe(array):
 
 def image(array, domain=None, w=None, format="png"):
     """Display one image (float in [0, 1] / `domain`, or uint8); `w` sets display width."""
-    if _in_notebook():
-        _display_html(_img_tag(array, domain=domain, w=w, fmt=format))
+    if in_notebook():
+        _display_picture(array, domain=domain, w=w, fmt=format)
     else:
         print("<%s>" % _describe(array))
 
@@ -77,13 +76,9 @@ def images(arrays, labels=None, domain=None, w=None):
     if labels is not None and len(labels) != len(arrays):
         raise ValueError("Got %d labels for %d images." % (len(labels), len(arrays)))
     names = [str(labels[i]) if labels is not None else str(i) for i in range(len(arrays))]
-    if _in_notebook():
-        cells = "".join(
-            '<div style="margin-right:10px; margin-bottom:10px;">%s<br/>%s</div>'
-            % (html.escape(name), _img_tag(a, domain=domain, w=w))
-            for name, a in zip(names, arrays))
-        _display_html('<div style="display:flex; flex-direction:row; flex-wrap:wrap;">%s</div>'
-                      % cells)
+    if in_notebook():
+        grid = image_grid([_clipped(a, domain) for a in arrays], labels=names, domain=domain)
+        _display_picture(grid, w=w * len(arrays) if w else None)
     else:
         print("<%d images>" % len(arrays))
         for name, a in zip(names, arrays):
@@ -114,7 +109,7 @@ def show(thing, domain=None, labels=None, w=None, **kwargs):
             flat.extend(list(t) if t.ndim == 4 else [t])
         images(flat, labels=labels, domain=domain, w=w)
         return
-    if _in_notebook():
+    if in_notebook():
         import IPython.display
 
         IPython.display.display(thing)
