@@ -14,7 +14,8 @@ import tensorflow as tf
 from modelzoo.fileio import atomic_write_bytes
 from modelzoo.freezing import freeze
 from modelzoo.layer_ops import import_for_shapes, list_layer_ops
-from modelzoo.util import frozen_default_graph_def, infuse_metadata, load_graphdef, node_name, subgraph
+from modelzoo.util import (frozen_default_graph_def, infuse_metadata, load_graphdef, node_name,
+                           serialize_graph_def, subgraph)
 
 __all__ = ["save", "prepare_graph_def", "freeze", "list_layer_ops", "read_graph_def"]
 
@@ -121,4 +122,4 @@ def save(save_url, input_name, output_names, image_shape, image_value_range, gra
     inside the graph and write it atomically to save_url (.pb); Model.load reads it back."""
     pruned = prepare_graph_def(input_name, output_names, image_shape, image_value_range, graph_def,
                                model, layers, is_BGR)
-    _write_atomic(save_url, pruned.SerializeToString())
+    _write_atomic(save_url, serialize_graph_def(pruned))
