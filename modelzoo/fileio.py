@@ -49,6 +49,20 @@ class WriteError(OSError):
         return str(self.strerror)
 
 
+class ReadError(OSError):
+    """Reading a file failed: the message names the path, the OS reason and what to do."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def read_error(path: "PathLike", err: OSError, what: str = "file", fix: str = "check the path") -> ReadError:
+    """A ReadError for `err` raised while reading the `what` at `path`."""
+    out = ReadError(err.errno, f"Could not read the {what} {os.fspath(path)}: {err.strerror or err}; {fix}.")
+    out.filename = os.fspath(path)
+    return out
+
+
 def write_error(path: "PathLike", err: OSError, extra: str = "") -> WriteError:
     """A WriteError for `err` raised while writing `path` (returned as is if it already is one)."""
     if isinstance(err, WriteError):

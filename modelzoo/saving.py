@@ -7,11 +7,12 @@ Session. Finding layer names: `freeze` names each Keras layer's output op after 
 other graphs `list_layer_ops(graph_def)` lists the candidate activation ops with their depths.
 """
 import difflib
+import errno
 import os
 
 import tensorflow as tf
 
-from modelzoo.fileio import atomic_write_bytes
+from modelzoo.fileio import WriteError, atomic_write_bytes
 from modelzoo.freezing import freeze
 from modelzoo.layer_ops import import_for_shapes, list_layer_ops
 from modelzoo.util import (frozen_default_graph_def, infuse_metadata, load_graphdef, node_name,
@@ -44,9 +45,13 @@ def _write_atomic(path, data):
     path = os.fspath(path)
     if "://" in path:  # gs:// etc.: tf.io.gfile, temp name then rename
         tmp = f"{path}.tmp{os.getpid()}"
-        with tf.io.gfile.GFile(tmp, "wb") as f:
-            f.write(data)
-        tf.io.gfile.rename(tmp, path, overwrite=True)
+        try:
+            with tf.io.gfile.GFile(tmp, "wb") as f:
+                f.write(data)
+            tf.io.gfile.rename(tmp, path, overwrite=True)
+        except tf.errors.OpError as e:
+            raise WriteError(errno.EIO, f"Could not write {path}: {e.message}; check the URL, "
+                                        "your credentials, or save to a local path.") from None
         return
     atomic_write_bytes(path, data)
 

@@ -13,7 +13,8 @@ import numpy as np
 import tensorflow as tf
 from google.protobuf.message import DecodeError
 
-from modelzoo.fileio import PathLike, atomic_write_bytes, is_url, write_all, write_error, write_handle
+from modelzoo.fileio import (PathLike, atomic_write_bytes, is_url, read_error, write_all, write_error,
+                             write_handle)
 from modelzoo.weights.download import fetch
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,12 @@ def _read_verified(path: str) -> bytes:
                                 "frozen graph: see modelzoo.saving.freeze).")
     if not os.path.isfile(path):
         raise GraphFileNotFound(f"Graph file {path} does not exist (or is not a file): check the path.")
-    with open(path, "rb") as f:
-        data = f.read()
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:  # permission denied, I/O error
+        raise CorruptGraphError(f"Could not read the graph file {path}: {e.strerror or e}. Check its "
+                                "permissions, or copy it somewhere readable.") from None
     meta = read_sidecar(path)
     if meta is not None:
         if len(data) != int(meta["size"]):
@@ -156,8 +161,11 @@ def save_graphdef(graph_def: tf.compat.v1.GraphDef, path: PathLike,
 def load_text_labels(labels_path: PathLike) -> List[str]:
     """One label per line of a local file or URL (Lucid's name)."""
     path = fetch(labels_path) if is_url(labels_path) else os.fspath(labels_path)
-    with open(path, encoding="utf-8") as f:
-        return [line.rstrip("\n") for line in f]
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f]
+    except OSError as e:
+        raise read_error(path, e, "labels file", "check the model's labels_path") from None
 
 
 # -- walking and cutting graphs -----------------------------------------------------------------

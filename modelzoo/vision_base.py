@@ -232,6 +232,11 @@ class Model:
         t_input, t_prep = self.create_input(t_input, forget_xy_shape)
         mapping = {self.input_name: t_prep}
         mapping.update(input_map or {})
+        present = {node.name for node in self.graph_def.node}
+        unknown = [k for k in mapping if str(k).lstrip("^").split(":")[0] not in present]
+        if unknown:
+            raise ValueError(f"input_map names {unknown}, which are not nodes of {self.name}'s graph: "
+                           "import_graph can only replace tensors the graph has.")
         first = self.graph_def.node[0].name
         (op,) = tf.graph_util.import_graph_def(self.graph_def, mapping, return_elements=[first], name=scope)
         prefix = op.name[: len(op.name) - len(first)]

@@ -310,3 +310,50 @@ def test_package_names_and_submodules_load_on_first_use():
             "modelzoo.VGG16_caffe.__module__, hasattr(modelzoo, 'no_such_name'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True", "modelzoo.caffe_models", "False"]
+
+
+# -- raw TensorFlow / OS messages get the project's sentence first (issue 17) -------------------
+def test_import_graph_input_map_of_unknown_node(tiny_model, rng_images):
+    @tf.function
+    def f(x):
+        return tiny_model.import_graph(x, input_map={"no_such_node:0": x})("conv1_1/conv1_1")
+
+    with pytest.raises(ValueError, match=r"input_map names \['no_such_node:0'\], which are not nodes"):
+        f(tf.constant(rng_images))
+
+
+def test_missing_labels_file_names_it(tiny_model, tmp_path):
+    import copy
+
+    from modelzoo.fileio import ReadError
+
+    model = copy.copy(tiny_model)
+    model.labels_path = str(tmp_path / "labels.txt")
+    with pytest.raises(ReadError, match="Could not read the labels file") as e:
+        model.labels
+    assert str(tmp_path / "labels.txt") in str(e.value) and isinstance(e.value, OSError)
+
+
+def test_unreadable_graph_file_names_it(tmp_path, monkeypatch):
+    import errno
+
+    import modelzoo.util as util
+
+    p = tmp_path / "g.pb"
+    p.write_bytes(b"x")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(util, "open", denied, raising=False)
+    with pytest.raises(util.GraphFileError, match="Could not read the graph file .*Permission denied"):
+        util.load_graphdef(str(p))
+
+
+def test_graph_that_does_not_import_is_explained():
+    from modelzoo.layer_ops import list_layer_ops
+
+    gd = tf.compat.v1.GraphDef()
+    gd.node.add(name="x", op="NoSuchOpAnywhere")
+    with pytest.raises(ValueError, match="does not import into TensorFlow"):
+        list_layer_ops(gd)
