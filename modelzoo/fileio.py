@@ -74,7 +74,7 @@ def write_error(path: "PathLike", err: OSError, extra: str = "") -> WriteError:
     reason = err.strerror or str(err)
     where = (f" ({err.filename})" if err.filename and os.fspath(err.filename) != os.fspath(path)
              and os.fspath(err.filename) not in reason else "")
-    fix = _WRITE_FIXES.get(err.errno, "check the path and its permissions")
+    fix = _WRITE_FIXES.get(err.errno or 0, "check the path and its permissions")
     out = WriteError(err.errno, f"Could not write {os.fspath(path)}: {reason}{where}; {fix}.{extra}")
     out.filename = os.fspath(path)
     return out
