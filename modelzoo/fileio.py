@@ -41,19 +41,20 @@ _WRITE_FIXES = {
 _BODY_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS)
 
 
-class WriteError(OSError):
-    """Writing a file failed: the message names the path, the OS reason and what to do.
-    An OSError (same errno) so existing `except OSError` code still catches it."""
+class FileAccessError(OSError):
+    """An OSError (same errno, so `except OSError` still catches it) whose message is the
+    project's sentence: the path, the OS reason and what to do, without the '[Errno N]' prefix."""
 
     def __str__(self) -> str:
         return str(self.strerror)
 
 
-class ReadError(OSError):
-    """Reading a file failed: the message names the path, the OS reason and what to do."""
+class WriteError(FileAccessError):
+    """Writing a file failed."""
 
-    def __str__(self) -> str:
-        return str(self.strerror)
+
+class ReadError(FileAccessError):
+    """Reading a file failed."""
 
 
 def read_error(path: "PathLike", err: OSError, what: str = "file", fix: str = "check the path") -> ReadError:
