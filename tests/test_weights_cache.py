@@ -377,3 +377,15 @@ def test_two_builds_into_two_empty_caches_are_byte_identical(tmp_path):
     a, b = ((tmp_path / n / "VGG16_caffe.pb").read_bytes() for n in ("a", "b"))
     assert a == b
     assert (tmp_path / "a" / "VGG16_caffe.pb.json").read_text() == (tmp_path / "b" / "VGG16_caffe.pb.json").read_text()
+
+
+def test_read_only_cache_holding_a_valid_graph_is_used(env, monkeypatch, recwarn):
+    """A shared, read-only cache that already holds the graph: loaded, not rebuilt, no warning."""
+    from modelzoo import fileio
+
+    b = CountingBuilder()
+    gd = vgg16_graph_def(builders=b.as_sources(), url=None)
+    os.remove(env / "VGG16_caffe.pb.lock")
+    monkeypatch.setattr(fileio, "make_dirs", _fail_with(errno.EROFS))  # the lock cannot be created
+    again = vgg16_graph_def(builders=b.as_sources(), url=None)
+    assert again == gd and b.calls == 1 and not [w for w in recwarn if "not cached" in str(w.message)]

@@ -94,6 +94,11 @@ def cached_build(path, builder, describe="graph"):
             else:
                 log.info("Built %s in %.1f s: %s", describe, time.perf_counter() - t0, path)
             return gd, True
+    with contextlib.suppress(OSError):  # a read-only cache may still hold a valid graph (files
+        gd = load_cached(path)          # there are only ever replaced whole, so no lock needed)
+        if gd is not None:
+            log.info("Loaded %s from the read-only cache: %s", describe, path)
+            return gd, False
     gd, _ = builder()
     _warn_not_cached(path, describe, unusable)
     return gd, True
