@@ -22,7 +22,12 @@ def import_for_shapes(graph_def: tf.compat.v1.GraphDef) -> tf.Graph:
     """`graph_def` imported into a fresh tf.Graph (static shapes; fails if it does not import)."""
     graph = tf.Graph()
     with graph.as_default():
-        tf.graph_util.import_graph_def(graph_def, name="")
+        try:
+            tf.graph_util.import_graph_def(graph_def, name="")
+        except (ValueError, tf.errors.OpError) as e:  # unknown op type, mismatched inputs...
+            raise ValueError("This graph does not import into TensorFlow, so it cannot be used as a "
+                             "model (an op this TensorFlow lacks, or inconsistent nodes). "
+                             f"TensorFlow says: {e}") from None
     return graph
 
 

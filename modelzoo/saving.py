@@ -7,14 +7,16 @@ Session. Finding layer names: `freeze` names each Keras layer's output op after 
 other graphs `list_layer_ops(graph_def)` lists the candidate activation ops with their depths.
 """
 import difflib
+import errno
 import os
 
 import tensorflow as tf
 
-from modelzoo.fileio import atomic_write_bytes
+from modelzoo.fileio import WriteError, atomic_write_bytes
 from modelzoo.freezing import freeze
 from modelzoo.layer_ops import import_for_shapes, list_layer_ops
-from modelzoo.util import frozen_default_graph_def, infuse_metadata, load_graphdef, node_name, subgraph
+from modelzoo.util import (frozen_default_graph_def, infuse_metadata, load_graphdef, node_name,
+                           serialize_graph_def, subgraph)
 
 __all__ = ["save", "prepare_graph_def", "freeze", "list_layer_ops", "read_graph_def"]
 
@@ -43,9 +45,13 @@ def _write_atomic(path, data):
     path = os.fspath(path)
     if "://" in path:  # gs:// etc.: tf.io.gfile, temp name then rename
         tmp = f"{path}.tmp{os.getpid()}"
-        with tf.io.gfile.GFile(tmp, "wb") as f:
-            f.write(data)
-        tf.io.gfile.rename(tmp, path, overwrite=True)
+        try:
+            with tf.io.gfile.GFile(tmp, "wb") as f:
+                f.write(data)
+            tf.io.gfile.rename(tmp, path, overwrite=True)
+        except tf.errors.OpError as e:
+            raise WriteError(errno.EIO, f"Could not write {path}: {e.message}; check the URL, "
+                                        "your credentials, or save to a local path.") from None
         return
     atomic_write_bytes(path, data)
 
@@ -121,4 +127,4 @@ def save(save_url, input_name, output_names, image_shape, image_value_range, gra
     inside the graph and write it atomically to save_url (.pb); Model.load reads it back."""
     pruned = prepare_graph_def(input_name, output_names, image_shape, image_value_range, graph_def,
                                model, layers, is_BGR)
-    _write_atomic(save_url, pruned.SerializeToString())
+    _write_atomic(save_url, serialize_graph_def(pruned))

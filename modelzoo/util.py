@@ -1,6 +1,7 @@
 """Graph utilities in one place (Lucid's `modelzoo.util`): load, parse, walk, cut and annotate
 frozen GraphDefs. Every GraphDef walk and the one strict .pb parser of the project live here.
 """
+import errno
 import hashlib
 import json
 import logging
@@ -12,7 +13,8 @@ import numpy as np
 import tensorflow as tf
 from google.protobuf.message import DecodeError
 
-from modelzoo.fileio import PathLike, atomic_write_bytes, is_url
+from modelzoo.fileio import (PathLike, atomic_write_bytes, is_url, read_error, write_all, write_error,
+                             write_handle)
 from modelzoo.weights.download import fetch
 
 log = logging.getLogger(__name__)
@@ -96,11 +98,18 @@ def read_sidecar(path: PathLike) -> Optional[Dict[str, Any]]:
 
 def _read_verified(path: str) -> bytes:
     """The bytes of `path`, checked against its sidecar's size and SHA-256 when it has one."""
+    if os.path.isdir(path):
+        raise GraphFileNotFound(f"Graph file {path} is a directory, not a frozen-graph .pb file: pass "
+                                "the path of the .pb file inside it (a SavedModel folder is not a "
+                                "frozen graph: see modelzoo.saving.freeze).")
     if not os.path.isfile(path):
-        raise GraphFileNotFound(f"Graph file {path} does not exist (or is not a file). Check the path, "
-                                "or unset $LUCID_VGG_VGG16_PB to use the cache / offline weights.")
-    with open(path, "rb") as f:
-        data = f.read()
+        raise GraphFileNotFound(f"Graph file {path} does not exist (or is not a file): check the path.")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:  # permission denied, I/O error
+        raise CorruptGraphError(f"Could not read the graph file {path}: {e.strerror or e}. Check its "
+                                "permissions, or copy it somewhere readable.") from None
     meta = read_sidecar(path)
     if meta is not None:
         if len(data) != int(meta["size"]):
@@ -124,23 +133,39 @@ def load_graphdef(model_url: PathLike, reset_device: bool = True) -> tf.compat.v
     return graph_def
 
 
+def serialize_graph_def(graph_def: tf.compat.v1.GraphDef) -> bytes:
+    """The bytes of `graph_def`, the same on every build: protobuf writes map fields (node attrs)
+    in hash order unless asked to be deterministic, which changed a rebuilt graph's SHA-256."""
+    return graph_def.SerializeToString(deterministic=True)
+
+
 def save_graphdef(graph_def: tf.compat.v1.GraphDef, path: PathLike,
                   metadata: Optional[Dict[str, Any]] = None) -> str:
-    """Write `graph_def` atomically plus a sidecar with size, SHA-256 and `metadata`; returns path."""
-    data = graph_def.SerializeToString()
+    """Write `graph_def` atomically plus a sidecar with size, SHA-256 and `metadata`; returns path.
+
+    The graph goes to a synced temp file first, then the sidecar, then the graph into place, so a
+    failed write (full disk, read-only) leaves neither a new sidecar nor a partial graph behind.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise write_error(path, IsADirectoryError(errno.EISDIR, "it is a directory, not a file"))
+    data = serialize_graph_def(graph_def)
     side = dict(metadata or {})
     side.update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
-    # the sidecar goes first: a crash in between leaves a mismatch, which is detected and rebuilt
-    atomic_write_bytes(sidecar_path(path), json.dumps(side, indent=1, sort_keys=True).encode("utf-8"))
-    atomic_write_bytes(path, data)
-    return os.fspath(path)
+    with write_handle(path, "wb") as handle:
+        write_all(handle, data)
+        atomic_write_bytes(sidecar_path(path), json.dumps(side, indent=1, sort_keys=True).encode("utf-8"))
+    return path
 
 
 def load_text_labels(labels_path: PathLike) -> List[str]:
     """One label per line of a local file or URL (Lucid's name)."""
     path = fetch(labels_path) if is_url(labels_path) else os.fspath(labels_path)
-    with open(path, encoding="utf-8") as f:
-        return [line.rstrip("\n") for line in f]
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f]
+    except OSError as e:
+        raise read_error(path, e, "labels file", "check the model's labels_path") from None
 
 
 # -- walking and cutting graphs -----------------------------------------------------------------

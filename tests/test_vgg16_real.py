@@ -77,3 +77,19 @@ def test_first_conv_matches_a_numpy_reference(real_vgg, cat):
     x = img[..., ::-1].astype(np.float64) * 255.0 - IMAGENET_MEAN_BGR
     ref = np.maximum(np.einsum("hwc,hwco->o", x[4:7, 6:9], k) + b, 0)
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_a_rebuild_in_another_process_is_byte_identical(real_vgg, tmp_path):
+    """The cached graph's SHA-256 is stable: a second build (another process, another empty cache)
+    writes the same bytes, so the recorded hash does not change on every rebuild."""
+    import os
+    import subprocess
+    import sys
+
+    _, cache, _, _ = real_vgg
+    env = dict(os.environ, LUCID_VGG_CACHE=str(tmp_path), TF_CPP_MIN_LOG_LEVEL="3")
+    env.pop("LUCID_VGG_VGG16_PB", None)
+    subprocess.run([sys.executable, "-c", "from modelzoo import VGG16_caffe; VGG16_caffe().graph_def"],
+                   env=env, check=True, capture_output=True)
+    assert (tmp_path / "VGG16_caffe.pb").read_bytes() == (cache / "VGG16_caffe.pb").read_bytes()

@@ -89,7 +89,10 @@ def test_unknown_layer_lists_close_matches(tiny_model, rng_images):
 
 
 @pytest.mark.parametrize("bad, err, words", [
-    (np.zeros((2, 8, 8, 3), np.uint8), TypeError, "uint8"),
+    (np.full((2, 8, 8, 3), 200.0, np.float32), ValueError, r"from 200 to 200.*img / 255\..*check_range=False"),
+    (np.full((1, 8, 8, 3), -0.5, np.float32), ValueError, r"must be in \[0, 1\].*check_range=False"),
+    (np.zeros((2, 8, 8, 3), np.int32), TypeError, "int32"),
+    ([np.zeros((8, 8, 3)), np.zeros((6, 8, 3))], ValueError, r"image 0: \(8, 8, 3\), image 1: \(6, 8, 3\)"),
     (np.zeros((8, 8), np.float32), ValueError, "shape"),
     (np.zeros((1, 8, 8, 4), np.float32), ValueError, "shape"),
     (np.full((1, 8, 8, 3), np.nan, np.float32), ValueError, "NaN"),
@@ -98,6 +101,50 @@ def test_unknown_layer_lists_close_matches(tiny_model, rng_images):
 def test_bad_images(tiny_model, bad, err, words):
     with pytest.raises(err, match=words):
         tiny_model.get_activations(bad, "conv1_1/conv1_1")
+
+
+def test_uint8_is_divided_by_255_in_get_activations_and_check_photo(tiny_model):
+    """uint8 means 0..255 in both entry points that take NumPy photos (issue 17)."""
+    from lucid_vgg.recipes._common import check_photo
+
+    img8 = np.random.default_rng(1).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    as_float = img8.astype(np.float32) / 255.0
+    np.testing.assert_array_equal(check_photo(img8), as_float)
+    np.testing.assert_allclose(tiny_model.get_activations(img8, "conv1_1/conv1_1"),
+                               tiny_model.get_activations(as_float, "conv1_1/conv1_1"), rtol=1e-6)
+
+
+def test_float_photo_out_of_range_is_refused_with_an_opt_out(tiny_model):
+    """A 0..255 float photo is refused with the fix; check_range=False feeds it unchanged."""
+    from lucid_vgg.recipes._common import check_photo
+
+    img = np.random.default_rng(2).uniform(0, 255, (16, 16, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"img / 255\."):
+        check_photo(img)
+    np.testing.assert_array_equal(check_photo(img, check_range=False), img)
+    with pytest.raises(ValueError, match="check_range=False"):
+        tiny_model.get_activations(img, "conv1_1/conv1_1")
+    raw = tiny_model.get_activations(img, "conv1_1/conv1_1", check_range=False)
+    scaled = tiny_model.get_activations(img / 255.0, "conv1_1/conv1_1")
+    assert raw.shape == scaled.shape and not np.allclose(raw, scaled)
+
+
+def test_resampling_overshoot_is_tolerated(tiny_model):
+    img = np.clip(np.random.default_rng(3).uniform(0, 1, (16, 16, 3)), 0, 1).astype(np.float32)
+    img[0, 0] = [1.005, -0.005, 0.5]
+    assert tiny_model.get_activations(img, "conv1_1/conv1_1").shape == (1, 16, 16, 8)
+
+
+@pytest.mark.parametrize("batch_size", [np.int64(2), np.int32(1), np.uint8(3), 5])
+def test_batch_size_accepts_any_integer(tiny_model, rng_images, batch_size):
+    want = tiny_model.get_activations(rng_images, "conv1_1/conv1_1")
+    got = tiny_model.get_activations(rng_images, "conv1_1/conv1_1", batch_size=batch_size)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_list_of_same_shape_images_is_a_batch(tiny_model, rng_images):
+    got = tiny_model.get_activations(list(rng_images), "conv1_1/conv1_1")
+    assert got.shape[0] == 2
 
 
 def test_import_graph_eager_is_explained(tiny_model, rng_images):
@@ -263,3 +310,50 @@ def test_package_names_and_submodules_load_on_first_use():
             "modelzoo.VGG16_caffe.__module__, hasattr(modelzoo, 'no_such_name'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True", "modelzoo.caffe_models", "False"]
+
+
+# -- raw TensorFlow / OS messages get the project's sentence first (issue 17) -------------------
+def test_import_graph_input_map_of_unknown_node(tiny_model, rng_images):
+    @tf.function
+    def f(x):
+        return tiny_model.import_graph(x, input_map={"no_such_node:0": x})("conv1_1/conv1_1")
+
+    with pytest.raises(ValueError, match=r"input_map names \['no_such_node:0'\], which are not nodes"):
+        f(tf.constant(rng_images))
+
+
+def test_missing_labels_file_names_it(tiny_model, tmp_path):
+    import copy
+
+    from modelzoo.fileio import ReadError
+
+    model = copy.copy(tiny_model)
+    model.labels_path = str(tmp_path / "labels.txt")
+    with pytest.raises(ReadError, match="Could not read the labels file") as e:
+        model.labels
+    assert str(tmp_path / "labels.txt") in str(e.value) and isinstance(e.value, OSError)
+
+
+def test_unreadable_graph_file_names_it(tmp_path, monkeypatch):
+    import errno
+
+    import modelzoo.util as util
+
+    p = tmp_path / "g.pb"
+    p.write_bytes(b"x")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(util, "open", denied, raising=False)
+    with pytest.raises(util.GraphFileError, match="Could not read the graph file .*Permission denied"):
+        util.load_graphdef(str(p))
+
+
+def test_graph_that_does_not_import_is_explained():
+    from modelzoo.layer_ops import list_layer_ops
+
+    gd = tf.compat.v1.GraphDef()
+    gd.node.add(name="x", op="NoSuchOpAnywhere")
+    with pytest.raises(ValueError, match="does not import into TensorFlow"):
+        list_layer_ops(gd)

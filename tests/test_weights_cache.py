@@ -1,4 +1,5 @@
 """The VGG16 weights cache: SHA-256-verified loads, rebuilds, clear errors, concurrent builders."""
+import errno
 import http.server
 import json
 import os
@@ -210,3 +211,181 @@ def test_two_processes_building_at_once(env, tmp_path):
     gd = load_graphdef(str(env / "VGG16_caffe.pb"))  # verified against its sidecar
     assert gd == tiny_graph()[0]
     assert sorted(os.listdir(env)) == ["VGG16_caffe.pb", "VGG16_caffe.pb.json", "VGG16_caffe.pb.lock"]
+
+
+# -- an unusable cache: a file in the way, read-only, full (issue 17) ----------------------------
+def _cache_files(d):
+    """What a failed cache write left in `d`, besides the lock file."""
+    return sorted(n for n in os.listdir(d) if not n.endswith(".lock")) if os.path.isdir(d) else []
+
+
+def _fail_with(code, calls=None):
+    """A stand-in for a fileio function that raises OSError(code) (root ignores permissions and
+    disks do not fill on demand, so the kernel's answer is simulated at the one write function)."""
+    def fail(*args, **kwargs):
+        if calls is not None:
+            calls.append(args)
+        raise OSError(code, os.strerror(code))
+    return fail
+
+
+def _vgg16_with_tiny_builder(monkeypatch):
+    """VGG16_caffe() whose offline source is the tiny builder (the real ONNX takes ~10 s)."""
+    from modelzoo.weights import vgg16
+
+    b = CountingBuilder()
+    monkeypatch.setattr(vgg16, "default_builders", b.as_sources)
+    return b
+
+
+def test_cache_dir_that_is_a_file_builds_in_memory(env, monkeypatch, rng_images):
+    env.parent.mkdir(parents=True, exist_ok=True)
+    env.write_text("not a directory")
+    b = _vgg16_with_tiny_builder(monkeypatch)
+    with pytest.warns(UserWarning, match="not cached") as w:
+        acts = VGG16_caffe().get_activations(rng_images, "conv1_1/conv1_1")
+    msg = str(w[0].message)
+    assert str(env) in msg and "is a file" in msg and "LUCID_VGG_CACHE" in msg
+    assert acts.shape == (2, 32, 32, 8) and b.calls == 1 and env.read_text() == "not a directory"
+
+
+def test_read_only_cache_builds_in_memory(env, monkeypatch):
+    from modelzoo import fileio
+
+    env.mkdir(parents=True)
+    env.chmod(0o555)
+    if os.geteuid() == 0:  # root writes into a 0555 directory: give the kernel's EROFS answer
+        monkeypatch.setattr(fileio, "temp_file_beside", _fail_with(errno.EROFS))
+    b = _vgg16_with_tiny_builder(monkeypatch)
+    try:
+        with pytest.warns(UserWarning, match="not cached") as w:
+            gd = VGG16_caffe().graph_def
+    finally:
+        env.chmod(0o755)
+    msg = str(w[0].message)
+    assert str(env) in msg and "LUCID_VGG_CACHE" in msg and ("read-only" in msg or "permission" in msg)
+    assert gd == tiny_graph()[0] and b.calls == 1 and _cache_files(env) == []
+
+
+@pytest.mark.parametrize("code, words", [(errno.ENOSPC, "disk is full"), (errno.EROFS, "read-only"),
+                                         (errno.EACCES, "permission denied"), (errno.EDQUOT, "quota")])
+def test_failed_cache_write_warns_and_leaves_nothing(env, monkeypatch, code, words):
+    from modelzoo import fileio
+
+    monkeypatch.setattr(fileio, "write_all", _fail_with(code))
+    with pytest.warns(UserWarning, match="not cached") as w:
+        gd = vgg16_graph_def(builders=CountingBuilder().as_sources(), url=None)
+    msg = str(w[0].message)
+    assert str(env / "VGG16_caffe.pb") in msg and words in msg and "LUCID_VGG_CACHE" in msg
+    assert gd == tiny_graph()[0] and _cache_files(env) == []
+
+
+def test_sidecar_write_failing_leaves_no_orphan(tmp_path, monkeypatch):
+    """The sidecar is written after the graph's temp file: its failure leaves neither file."""
+    from modelzoo import fileio
+
+    real, calls = fileio.write_all, []
+
+    def second_write_fails(handle, data):
+        calls.append(len(data))
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(handle, data)
+
+    monkeypatch.setattr(fileio, "write_all", second_write_fails)
+    p = tmp_path / "g.pb"
+    with pytest.raises(fileio.WriteError, match="disk is full") as e:
+        save_graphdef(tiny_graph()[0], str(p), {})
+    assert str(tmp_path) in str(e.value) and isinstance(e.value, OSError) and e.value.errno == errno.ENOSPC
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_graphdef_onto_a_directory_names_it(tmp_path):
+    from modelzoo.fileio import WriteError
+
+    (tmp_path / "g.pb").mkdir()
+    with pytest.raises(WriteError, match="directory") as e:
+        save_graphdef(tiny_graph()[0], str(tmp_path / "g.pb"), {})
+    assert str(tmp_path / "g.pb") in str(e.value) and os.listdir(tmp_path) == ["g.pb"]
+
+
+def test_cached_graph_that_is_a_directory_is_moved_aside_and_rebuilt(env):
+    (env / "VGG16_caffe.pb").mkdir(parents=True)
+    (env / "VGG16_caffe.pb" / "yours.txt").write_text("keep me")
+    b = CountingBuilder()
+    with pytest.warns(UserWarning, match="was a directory") as w:
+        gd = vgg16_graph_def(builders=b.as_sources(), url=None)
+    assert str(env / "VGG16_caffe.pb") in str(w[0].message) and "moved-aside" in str(w[0].message)
+    assert not [x for x in w if "LUCID_VGG_VGG16_PB" in str(x.message)]
+    assert (env / "VGG16_caffe.pb.moved-aside" / "yours.txt").read_text() == "keep me"
+    assert gd == tiny_graph()[0] and load_graphdef(str(env / "VGG16_caffe.pb")) == gd
+
+
+def test_explicit_path_that_is_a_directory(tmp_path):
+    with pytest.raises(GraphFileNotFound, match="is a directory") as e:
+        vgg16_graph_def(str(tmp_path))
+    assert "VGG16_caffe(path=...)" in str(e.value)
+
+
+def _other_model_pb(path):
+    """A frozen graph whose input is 'x', as another model's .pb would be."""
+    import tensorflow as tf
+
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
+        tf.nn.relu(x, name="y")
+    save_graphdef(g.as_graph_def(), str(path), {})
+    return str(path)
+
+
+def test_env_pb_of_another_model_is_refused_on_load(env, monkeypatch):
+    pb = _other_model_pb(env.parent / "other.pb")
+    monkeypatch.setenv("LUCID_VGG_VGG16_PB", pb)
+    with pytest.raises(ValueError, match=r"has no input 'input'; its inputs are \['x'\]") as e:
+        VGG16_caffe().graph_def  # loading, before any render
+    assert pb in str(e.value) and "$LUCID_VGG_VGG16_PB" in str(e.value)
+
+
+def test_failed_download_write_names_the_cache(tmp_path):
+    from modelzoo.weights.download import DownloadError, fetch
+
+    (tmp_path / "cache").write_text("a file")
+    with pytest.raises(DownloadError) as e:
+        fetch("http://127.0.0.1:9/VGG16.pb", cache_dir=str(tmp_path / "cache"), timeout=1)
+    assert str(tmp_path / "cache") in str(e.value) and "is a file" in str(e.value)
+
+
+# -- deterministic builds (issue 17) ---------------------------------------------------------------
+BUILD_CHILD = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_weights_cache import tiny_graph
+    from modelzoo.weights.vgg16 import vgg16_graph_def
+    vgg16_graph_def(builders=[("tiny", tiny_graph, "")], url=None)
+""")
+
+
+def test_two_builds_into_two_empty_caches_are_byte_identical(tmp_path):
+    """Protobuf writes node attrs (a map) in per-process hash order unless asked to be
+    deterministic: each build runs in its own process, as rebuilds do."""
+    script = BUILD_CHILD.format(tests=os.path.dirname(__file__))
+    for name in ("a", "b"):
+        run_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", LUCID_VGG_CACHE=str(tmp_path / name))
+        run_env.pop("LUCID_VGG_VGG16_PB", None)
+        subprocess.run([sys.executable, "-c", script], env=run_env, check=True, capture_output=True)
+    a, b = ((tmp_path / n / "VGG16_caffe.pb").read_bytes() for n in ("a", "b"))
+    assert a == b
+    assert (tmp_path / "a" / "VGG16_caffe.pb.json").read_text() == (tmp_path / "b" / "VGG16_caffe.pb.json").read_text()
+
+
+def test_read_only_cache_holding_a_valid_graph_is_used(env, monkeypatch, recwarn):
+    """A shared, read-only cache that already holds the graph: loaded, not rebuilt, no warning."""
+    from modelzoo import fileio
+
+    b = CountingBuilder()
+    gd = vgg16_graph_def(builders=b.as_sources(), url=None)
+    os.remove(env / "VGG16_caffe.pb.lock")
+    monkeypatch.setattr(fileio, "make_dirs", _fail_with(errno.EROFS))  # the lock cannot be created
+    again = vgg16_graph_def(builders=b.as_sources(), url=None)
+    assert again == gd and b.calls == 1 and not [w for w in recwarn if "not cached" in str(w.message)]

@@ -63,8 +63,11 @@ def check_unit(model, layer, unit):
     return int(unit)
 
 
-def check_photo(img):
-    """A photo as float32 [h, w, 3] in [0, 1]: accepts [h, w, 3], [1, h, w, 3] and uint8."""
+def check_photo(img, check_range: bool = True) -> np.ndarray:
+    """A photo as float32 [h, w, 3] in [0, 1]: accepts [h, w, 3], [1, h, w, 3], uint8 (divided by
+    255) and floats in [0, 1]; other floats are refused unless check_range=False (modelzoo.images)."""
+    from modelzoo.images import to_unit_range
+
     arr = np.asarray(img)
     if arr.ndim == 4 and arr.shape[0] == 1:
         arr = arr[0]
@@ -73,11 +76,7 @@ def check_photo(img):
                          f"got an array of rank {np.ndim(img)} with shape {np.shape(img)}.")
     if arr.shape[-1] != 3:
         raise ValueError(f"expected an RGB image [height, width, 3]; got shape {arr.shape}.")
-    if arr.dtype == np.uint8:
-        arr = arr / 255.0
-    elif not np.issubdtype(arr.dtype, np.floating):
-        raise TypeError(f"image must be float in [0, 1] or uint8, got dtype {arr.dtype}.")
-    return arr.astype(np.float32)
+    return to_unit_range(arr, check_range, what="the photo")
 
 
 def spatial_activations(model, img, layer, what):

@@ -15,7 +15,8 @@ import urllib.error
 import urllib.request
 import warnings
 
-from modelzoo.fileio import UMASK, atomic_write_bytes, is_url, sha256_file, temp_file_beside
+from modelzoo.fileio import (CACHE_FIX, UMASK, atomic_write_bytes, is_url, make_dirs,
+                             sha256_file, temp_file_beside, WriteError, write_error)
 from modelzoo.fileio import cache_dir as default_cache_dir
 
 VGG16_URL = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
@@ -76,8 +77,9 @@ def _total_from(resp, have):
     return int(n) + (have if resp.status == 206 else 0) if n is not None else None
 
 
-def _download_into(url, f, timeout, progress, resumes):
-    """Stream `url` into the open file `f`, resuming with HTTP Range after a dropped connection."""
+def _download_into(url, f, timeout, progress, resumes, dest):
+    """Stream `url` into the open file `f` (the temp file of `dest`), resuming with HTTP Range
+    after a dropped connection; a failed disk write raises WriteError naming `dest`."""
     bar = _Progress(url, progress)
     total, attempt = None, 0
     while True:
@@ -101,7 +103,10 @@ def _download_into(url, f, timeout, progress, resumes):
                     chunk = resp.read(CHUNK)
                     if not chunk:
                         break
-                    f.write(chunk)
+                    try:
+                        f.write(chunk)
+                    except OSError as e:  # the local disk, not the connection: no resume helps
+                        raise write_error(dest, e, CACHE_FIX) from None
                     have += len(chunk)
                     bar.update(have, total)
             if total is None or have == total:
@@ -110,7 +115,7 @@ def _download_into(url, f, timeout, progress, resumes):
             if have > total:
                 raise _error(url, f"received {have} bytes but the server announced {total}")
             reason = f"connection closed after {have} of {total} bytes (truncated download)"
-        except DownloadError:
+        except (DownloadError, WriteError):
             raise
         except urllib.error.HTTPError as e:
             raise _error(url, f"HTTP {e.code} {e.reason}") from None
@@ -173,21 +178,33 @@ def fetch(url, cache_dir=None, timeout=30.0, progress=None, resumes=3, sha256=No
     url = os.fspath(url)
     if not is_url(url):
         return url
-    dest = cache_path_for(url, cache_dir)
+    dest = None
+    try:
+        dest = cache_path_for(url, cache_dir)
+        return _fetch_into(url, dest, timeout, progress, resumes, sha256)
+    except DownloadError:
+        raise
+    except OSError as e:  # the cache directory or disk: a file in the way, read-only, full...
+        where = dest or default_cache_dir(create=False)
+        raise _error(url, str(write_error(where, e, CACHE_FIX)).rstrip(".")) from None
+
+
+def _fetch_into(url, dest, timeout, progress, resumes, sha256):
+    """fetch() for a URL and its cache file `dest`."""
     if os.path.isfile(dest):
         problem = _cached_problem(dest, sha256)
         if problem is None:
             return dest
         warnings.warn(f"The cached download {dest} of {url} {problem}; downloading it again.",
-                      stacklevel=2)
+                      stacklevel=3)
         os.remove(dest)
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    make_dirs(os.path.dirname(dest))
     if progress is None:
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     fd, tmp = temp_file_beside(dest, ".part")
     try:
         with os.fdopen(fd, "wb") as f:
-            size = _download_into(url, f, timeout, progress, resumes)
+            size = _download_into(url, f, timeout, progress, resumes, dest)
             f.flush()
             os.fsync(f.fileno())
         digest = sha256_file(tmp)

@@ -62,11 +62,29 @@ def default_builders():
     return builders
 
 
-def _load_explicit(path, cache_dir, timeout):
+def check_vgg16_graph(graph_def, source):
+    """ValueError, naming `source` (where the graph came from), if `graph_def` has no 'input' node:
+    another model's graph would otherwise fail later inside TensorFlow's import_graph_def."""
+    if any(node.name == "input" for node in graph_def.node):
+        return graph_def
+    inputs = [node.name for node in graph_def.node if node.op == "Placeholder"]
+    raise ValueError(f"{source}: this graph has no input 'input'; its inputs are {inputs or 'none'}. "
+                     "It is not Lucid's VGG16_caffe graph (VGG16.pb): point it at that file, or load "
+                     "your own graph with modelzoo.Model.load / Model.load_from_metadata.")
+
+
+def _load_explicit(path, cache_dir, timeout, origin):
     log.info("VGG16_caffe: using the graph at %s", path)
+    source = f"{path} (from {origin})"
     if is_url(path):
         path = fetch(str(path), cache_dir=cache_dir, timeout=timeout)
-    return load_graphdef(path)
+    try:
+        graph_def = load_graphdef(path)
+    except GraphFileError as e:
+        raise type(e)(f"{e} It was given by {origin}; fix it, or "
+                      f"{'unset it' if origin.startswith('$') else 'call VGG16_caffe()'} to use the "
+                      "cache / offline weights.") from None
+    return check_vgg16_graph(graph_def, source)
 
 
 def vgg16_graph_def(path=None, cache_dir=None, builders=None, url=VGG16_URL, timeout=DOWNLOAD_TIMEOUT):
@@ -77,7 +95,8 @@ def vgg16_graph_def(path=None, cache_dir=None, builders=None, url=VGG16_URL, tim
     """
     explicit = path if path is not None else os.environ.get(ENV_PB)
     if explicit:  # an explicit choice is never silently replaced by another source
-        return _load_explicit(os.fspath(explicit), cache_dir, timeout)
+        origin = "VGG16_caffe(path=...)" if path is not None else f"${ENV_PB}"
+        return _load_explicit(os.fspath(explicit), cache_dir, timeout, origin)
 
     tried = [f"explicit path: none given (pass VGG16_caffe(path=...) or set ${ENV_PB} to a .pb)"]
     cache_file = default_cache_file(cache_dir)
@@ -96,8 +115,8 @@ def vgg16_graph_def(path=None, cache_dir=None, builders=None, url=VGG16_URL, tim
 
     try:
         gd, built = cache.cached_build(cache_file, build, "VGG16_caffe")
-        log.info("VGG16_caffe: %s %s", "built and cached" if built else "loaded cached", cache_file)
-        return gd
+        log.info("VGG16_caffe: %s %s", "built for" if built else "loaded cached", cache_file)
+        return check_vgg16_graph(gd, cache_file)
     except WeightsSourceError:
         tried.append(f"cache: no valid {cache_file}")
         tried.extend(f"offline build from {e}" for e in errors)
@@ -107,7 +126,7 @@ def vgg16_graph_def(path=None, cache_dir=None, builders=None, url=VGG16_URL, tim
     if url:
         log.info("VGG16_caffe: downloading %s", url)
         try:
-            return load_graphdef(fetch(url, cache_dir=cache_dir, timeout=timeout))
+            return check_vgg16_graph(load_graphdef(fetch(url, cache_dir=cache_dir, timeout=timeout)), url)
         except (DownloadError, GraphFileError) as e:
             tried.append(f"download: {e}")
     lines = "\n".join(f"  {i}. {t}" for i, t in enumerate(tried, 1))
