@@ -92,7 +92,7 @@ def test_markdown_table_holds_the_rows_numbers(tmp_path):
 
 
 def _render_layer_calls(monkeypatch, tmp_path, quick):
-    """Run layer_grids.py's settings, its show_layer and every show_layer cell, with a
+    """Run layer_grids.pct.py's settings, its show_layer and every show_layer cell, with a
     stand-in render_layer that records its arguments instead of rendering."""
     jupytext = pytest.importorskip("jupytext", reason="install the 'notebooks' extra")
     monkeypatch.setenv("LUCID_VGG_OUT", str(tmp_path))
@@ -103,7 +103,7 @@ def _render_layer_calls(monkeypatch, tmp_path, quick):
     monkeypatch.syspath_prepend(str(NOTEBOOKS))  # where the kernel imports nbsetup and tools from
     for cached in ("nbsetup", "tools", "tools.render_layer_grids"):
         monkeypatch.delitem(sys.modules, cached, raising=False)
-    cells = [c.source for c in jupytext.read(NOTEBOOKS / "layer_grids.py").cells
+    cells = [c.source for c in jupytext.read(NOTEBOOKS / "layer_grids.pct.py").cells
              if c.cell_type == "code"]
     (settings,) = [c for c in cells if "nbsetup.start_notebook" in c]
     (definition,) = [c for c in cells if "def show_layer(" in c]

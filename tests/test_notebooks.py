@@ -1,4 +1,4 @@
-"""Tier 4: every notebook's source (notebooks/NAME.py, jupytext) runs headless in quick mode, and
+"""Tier 4: every notebook's source (notebooks/NAME.pct.py, jupytext) runs headless in quick mode, and
 the committed NAME.ipynb is that source with its outputs: same cells, figures as image outputs."""
 import importlib.util
 import os
@@ -18,7 +18,7 @@ IMAGE_TYPES = ("image/png", "image/jpeg")
 
 
 def _source(name):
-    return jupytext.read(FOLDER / f"{name}.py")
+    return jupytext.read(FOLDER / f"{name}.pct.py")
 
 
 def _committed(name):
@@ -45,15 +45,21 @@ def test_notebook_runs_in_quick_mode(name, tmp_path, monkeypatch):
 
 
 def test_every_notebook_has_a_paired_source():
-    sources = {p.stem for p in FOLDER.glob("*.py") if p.stem != "nbsetup"}
+    sources = {p.name[:-len(".pct.py")] for p in FOLDER.glob("*.pct.py")}
     assert NAMES and sources == set(NAMES)
     for name in NAMES:
-        assert _committed(name).metadata["jupytext"]["formats"] == "ipynb,py:percent"
+        assert _committed(name).metadata["jupytext"]["formats"] == "ipynb,.pct.py:percent"
+
+
+def test_no_notebook_source_shadows_a_package():
+    """The kernel runs in notebooks/: a NAME.py there would be imported instead of a package of
+    that name (a modelzoo.py once broke every notebook's `import modelzoo...`)."""
+    assert not {p.stem for p in FOLDER.glob("*.py")} & {"modelzoo", "lucid_vgg"}
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_notebook_has_its_sources_cells(name):
-    """An edit to NAME.py not synced into NAME.ipynb (or the other way round) fails here."""
+    """An edit to NAME.pct.py not synced into NAME.ipynb (or the other way round) fails here."""
     cells = lambda nb: [(c.cell_type, c.source) for c in nb.cells]  # noqa: E731
     assert cells(_committed(name)) == cells(_source(name))
 
@@ -62,7 +68,8 @@ def test_committed_notebook_has_its_sources_cells(name):
 def test_first_cell_names_the_source(name):
     first = _committed(name).cells[0]
     assert first.cell_type == "markdown"
-    assert f"[`{name}.py`]({name}.py)" in first.source and f"jupytext --sync {name}.py" in first.source
+    src = f"{name}.pct.py"
+    assert f"[`{src}`]({src})" in first.source and f"jupytext --sync {src}" in first.source
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -135,21 +142,21 @@ def test_execute_tool_strips_only_tensorflow_log_noise():
 
 
 def _write_probe(folder, code):
-    """A paired notebook probe.py + probe.ipynb in `folder`, as the notebooks/ sources are."""
+    """A paired notebook probe.pct.py + probe.ipynb in `folder`, as the notebooks/ sources are."""
     v4 = nbformat.v4
     nb = v4.new_notebook(cells=[v4.new_markdown_cell("# probe"), v4.new_code_cell(code)],
-                         metadata={"jupytext": {"formats": "ipynb,py:percent"}})
-    jupytext.write(nb, str(folder / "probe.py"), fmt="py:percent")
+                         metadata={"jupytext": {"formats": "ipynb,.pct.py:percent"}})
+    jupytext.write(nb, str(folder / "probe.pct.py"), fmt="py:percent")
     jupytext.write(nb, str(folder / "probe.ipynb"))
 
 
 def test_execute_tool_runs_the_source_and_writes_the_paired_notebook(tmp_path, monkeypatch):
-    """The .py is what gets executed: an edit there reaches the .ipynb with its output (here a
+    """The .pct.py is what gets executed: an edit there reaches the .ipynb with its output (here a
     new source, whose .ipynb does not exist yet, gets one paired with it)."""
     module = load_execute_tool()
     _write_probe(tmp_path, 'print("old")')
-    source = (tmp_path / "probe.py").read_text().replace('print("old")', 'print("edited")')
-    (tmp_path / "probe.py").write_text(source.replace("formats: ipynb,py:percent", ""))
+    source = (tmp_path / "probe.pct.py").read_text().replace('print("old")', 'print("edited")')
+    (tmp_path / "probe.pct.py").write_text(source.replace("formats: ipynb,.pct.py:percent", ""))
     (tmp_path / "probe.ipynb").unlink()
     monkeypatch.setattr(module, "NOTEBOOKS", str(tmp_path))
     monkeypatch.delenv("LUCID_VGG_OUT", raising=False)
@@ -159,7 +166,7 @@ def test_execute_tool_runs_the_source_and_writes_the_paired_notebook(tmp_path, m
     assert [c.id for c in nb.cells] == ["cell-00", "cell-01"]
     assert nb.cells[1].source == 'print("edited")'
     assert [o["text"] for o in nb.cells[1].outputs] == ["edited\n"]
-    assert nb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    assert nb.metadata["jupytext"]["formats"] == "ipynb,.pct.py:percent"
     with pytest.raises(SystemExit, match="there are: probe"):
         module.main(["missing"])
 

@@ -1,6 +1,6 @@
 """Execute notebooks at full settings in place, the way the committed outputs were made.
 
-Reads each named notebook from its source notebooks/NAME.py (jupytext percent format, the file
+Reads each named notebook from its source notebooks/NAME.pct.py (jupytext percent format, the file
 a person edits), runs it top to bottom with nbclient (quick mode off), drops TensorFlow's
 start-up log lines from the stderr outputs so the pictures are not buried in noise, writes
 notebooks/NAME.ipynb atomically and prints how long it took (the number for its settings cell).
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     import nbformat
 
 NOTEBOOKS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: Sources are NAME.pct.py, not NAME.py: the kernel runs in notebooks/, where a modelzoo.py would
+#: shadow the modelzoo package for every notebook.
+SOURCE_SUFFIX = ".pct.py"
+FORMATS = "ipynb,.pct.py:percent"
 
 # TensorFlow/absl/oneDNN start-up lines that say nothing about the notebook's results.
 LOG_NOISE = re.compile(
@@ -46,24 +50,24 @@ def strip_log_noise(nb):
 
 
 def read_source(name: str) -> "nbformat.NotebookNode":
-    """notebooks/NAME.py as a notebook paired with NAME.ipynb, its cells numbered cell-00,
+    """notebooks/NAME.pct.py as a notebook paired with NAME.ipynb, its cells numbered cell-00,
     cell-01, ... (stable ids, so re-executing changes only what the outputs change)."""
     import jupytext
 
-    path = os.path.join(NOTEBOOKS, name + ".py")
+    path = os.path.join(NOTEBOOKS, name + SOURCE_SUFFIX)
     if not os.path.exists(path):
         names = sorted(f[:-6] for f in os.listdir(NOTEBOOKS) if f.endswith(".ipynb"))
-        raise SystemExit(f"no notebook source {name}.py in {NOTEBOOKS}; "
+        raise SystemExit(f"no notebook source {name}{SOURCE_SUFFIX} in {NOTEBOOKS}; "
                          f"there are: {', '.join(names)}")
     nb = jupytext.read(path)
-    nb.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"  # a new source too
+    nb.metadata.setdefault("jupytext", {})["formats"] = FORMATS  # a new source too
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:02d}"
     return nb
 
 
 def execute(name: str, timeout: int) -> float:
-    """Run notebooks/NAME.py at full settings, save notebooks/NAME.ipynb; seconds taken."""
+    """Run notebooks/NAME.pct.py at full settings, save notebooks/NAME.ipynb; seconds taken."""
     import jupytext
     from nbclient import NotebookClient
 

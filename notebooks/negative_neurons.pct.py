@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,.pct.py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -14,9 +14,9 @@
 # ---
 
 # %% [markdown]
-# *This notebook is generated from [`negative_neurons.py`](negative_neurons.py), its source in
+# *This notebook is generated from [`negative_neurons.pct.py`](negative_neurons.pct.py), its source in
 # [jupytext](https://jupytext.readthedocs.io)'s percent format: edit that file, then run
-# `jupytext --sync negative_neurons.py` to update the cells here (their outputs are kept), or
+# `jupytext --sync negative_neurons.pct.py` to update the cells here (their outputs are kept), or
 # `python tools/execute_notebooks.py negative_neurons` to re-render the pictures. In Jupyter with jupytext
 # installed, saving this notebook updates both files. Settings and helpers shared by every
 # notebook: [`nbsetup.py`](nbsetup.py).*

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,.pct.py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -14,9 +14,9 @@
 # ---
 
 # %% [markdown]
-# *This notebook is generated from [`neuron_diversity.py`](neuron_diversity.py), its source in
+# *This notebook is generated from [`neuron_diversity.pct.py`](neuron_diversity.pct.py), its source in
 # [jupytext](https://jupytext.readthedocs.io)'s percent format: edit that file, then run
-# `jupytext --sync neuron_diversity.py` to update the cells here (their outputs are kept), or
+# `jupytext --sync neuron_diversity.pct.py` to update the cells here (their outputs are kept), or
 # `python tools/execute_notebooks.py neuron_diversity` to re-render the pictures. In Jupyter with jupytext
 # installed, saving this notebook updates both files. Settings and helpers shared by every
 # notebook: [`nbsetup.py`](nbsetup.py).*
