@@ -9,6 +9,7 @@ Rows live here unless a module's own test file already covers that mistake in de
 listed in ELSEWHERE (at the end) so the catalogue is the index of every bad input we reject.
 RENDER_SETUP holds the render inputs that render.py checks before tracing.
 """
+import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -748,12 +749,16 @@ def test_cli_debug_shows_the_traceback_for_delegated_commands(ctx, tmp_path):
         cli.main(["--debug", "render-layer", C21, str(tmp_path), "--model-path", str(tmp_path / "no.pb")])
 
 
-def test_catalogue_size(capsys):
-    n = len(R) + len(CLI)
-    with capsys.disabled():
-        print(f"\nbad-input catalogue: {len(R)} API rows + {len(CLI)} CLI rows = {n} bad inputs "
-              f"(+ 3 property tests, {len(RENDER_SETUP)} render set-up rows, "
-              f"{sum(map(len, ELSEWHERE.values()))} groups indexed in other test files)")
-    assert n >= 150
+def test_catalogue_rows_are_distinct_and_its_index_points_at_real_tests(capsys):
+    """Each row has its own id (a repeated id would hide a row from -k and the report), and
+    every file the index of bad inputs covered elsewhere names exists and holds tests."""
+    with capsys.disabled():  # the catalogue's size, for the closing notes
+        print(f"\nbad-input catalogue: {len(R)} API rows + {len(CLI)} CLI rows = "
+              f"{len(R) + len(CLI)} bad inputs (+ 3 property tests, {len(RENDER_SETUP)} render "
+              f"set-up rows, {sum(map(len, ELSEWHERE.values()))} groups indexed in other test files)")
     ids = [p.id for p in R + CLI]
-    assert len(ids) == len(set(ids))
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for path in ELSEWHERE:
+        with open(os.path.join(root, path), encoding="utf-8") as f:
+            assert "\ndef test_" in f.read(), path
