@@ -179,15 +179,9 @@ def test_python_dash_m(tiny_pb):
 
 
 @pytest.mark.slow
+@pytest.mark.weights
 def test_render_real_vgg16(tmp_path):
     """`lucid-vgg render` on the real VGG16_caffe (builds/caches the graph on first use)."""
-    from modelzoo import VGG16_caffe
-    from modelzoo.weights.vgg16 import VGG16WeightsNotFound
-
-    try:  # only the documented "no source of VGG16 weights" error skips, decided before the run
-        VGG16_caffe().load_graphdef()
-    except VGG16WeightsNotFound as e:
-        pytest.skip(f"VGG16_caffe weights unavailable: {e}")
     exe = shutil.which("lucid-vgg") or os.path.join(os.path.dirname(sys.executable), "lucid-vgg")
     cmd = [exe] if os.path.exists(exe) else [sys.executable, "-m", "lucid_vgg"]
     out = subprocess.run(cmd + ["render", "conv4_1/conv4_1:12", "--size", "64", "--steps", "24",

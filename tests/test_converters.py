@@ -87,6 +87,7 @@ def activations_without_grappler(model, images, names):
 
 
 @pytest.mark.slow
+@pytest.mark.weights
 def test_converted_graph_matches_keras_layer_by_layer(keras_vgg, legacy_h5, cat, tmp_path):
     out = str(tmp_path / "VGG16_full.pb")
     gd = convert_keras_h5(legacy_h5, out)
@@ -112,6 +113,7 @@ def test_converted_graph_matches_keras_layer_by_layer(keras_vgg, legacy_h5, cat,
           + "\n  ".join(report))
 
 
+@pytest.mark.weights
 def test_keras3_save_weights_layout_reads_the_same(onnx_conv, tmp_path):
     # what Keras 3 writes: layers/<auto id>/vars/{0,1} with the layer name as an attribute
     # (notop at 32 px keeps it fast; dense layers are stored the same way)
@@ -129,6 +131,7 @@ def test_keras3_save_weights_layout_reads_the_same(onnx_conv, tmp_path):
         np.testing.assert_array_equal(conv[name][1], onnx_conv[name][1])
 
 
+@pytest.mark.weights
 def test_notop_h5_conv_only_and_cli(onnx_conv, tmp_path, capsys):
     notop = keras.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
     for kname, name in zip(KERAS_CONV, CONV):
@@ -147,6 +150,7 @@ def test_notop_h5_conv_only_and_cli(onnx_conv, tmp_path, capsys):
     assert "conv5_3/conv5_3" in names and "pool5" in names and "fc6/fc6" not in names
 
 
+@pytest.mark.weights
 def test_convert_default_goes_to_cache(onnx_conv, tmp_path, monkeypatch):
     monkeypatch.setenv("LUCID_VGG_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("LUCID_VGG_VGG16_PB", raising=False)

@@ -30,6 +30,7 @@ def _outputs(nb):
 
 
 @pytest.mark.slow
+@pytest.mark.weights
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_in_quick_mode(name, tmp_path, monkeypatch):
     monkeypatch.setenv("LUCID_VGG_QUICK", "1")

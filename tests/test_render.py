@@ -302,14 +302,10 @@ def test_lucid_tutorial_cells_tiny(tiny_model):
 
 
 @pytest.mark.slow
+@pytest.mark.weights
 def test_lucid_tutorial_cells_vgg16():
     import modelzoo.vision_models as models
-    from modelzoo.weights.vgg16 import VGG16WeightsNotFound
     model = models.VGG16_caffe()
-    try:
-        model.graph_def
-    except VGG16WeightsNotFound as e:  # no source at all (the weights extra is not installed);
-        pytest.skip(f"VGG16_caffe weights unavailable: {e}")  # any other error fails the test
     imgs = _tutorial_cells(model, 128, 8)
     assert imgs[0].shape == (1, 128, 128, 3)
     # and the objective really rises on the real network

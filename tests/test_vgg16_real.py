@@ -7,6 +7,8 @@ import pytest
 from modelzoo import VGG16_caffe
 from modelzoo.util import extract_metadata
 
+pytestmark = pytest.mark.weights
+
 
 @pytest.fixture(scope="module")
 def real_vgg(tmp_path_factory):
