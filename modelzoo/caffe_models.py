@@ -1,6 +1,10 @@
 """Caffe-trained models ported to TF, as in Lucid's zoo: VGG16_caffe."""
 import os
+from typing import Any, Optional, Sequence
 
+import tensorflow as tf
+
+from modelzoo.fileio import PathLike
 from modelzoo.vision_base import IMAGENET_MEAN_BGR, Model
 from modelzoo.weights.vgg16 import vgg16_graph_def
 
@@ -28,7 +32,7 @@ class VGG16_caffe(Model):
     image_value_range = (-IMAGENET_MEAN_BGR, 255 - IMAGENET_MEAN_BGR)
     input_name = "input"
 
-    layers = [
+    layers: Sequence[Any] = [  # Lucid-style dicts, made Layers by Model.__init_subclass__
         {"tags": ["conv"], "name": "conv1_1/conv1_1", "depth": 64},
         {"tags": ["conv"], "name": "conv1_2/conv1_2", "depth": 64},
         {"tags": ["conv"], "name": "conv2_1/conv2_1", "depth": 128},
@@ -47,27 +51,27 @@ class VGG16_caffe(Model):
         {"tags": ["dense"], "name": "prob", "depth": 1000},
     ]
 
-    def __init__(self, path=None):
+    def __init__(self, path: Optional[PathLike] = None) -> None:
         self.path = path
 
     @property
-    def graph_source(self):
+    def graph_source(self) -> Optional[str]:
         """The explicit path or URL given to this instance, or None for the default chain
         ($LUCID_VGG_VGG16_PB, cache, offline build, Lucid's URL): VGG16_caffe("full.pb") and
         VGG16_caffe() are different models."""
         return None if self.path is None else os.fspath(self.path)
 
-    def load_graph_def(self):
+    def load_graph_def(self) -> tf.compat.v1.GraphDef:
         """Resolve the frozen graph through modelzoo.weights (explicit path, cache, build, download)."""
         return vgg16_graph_def(self.path)
 
     @property
-    def has_dense_layers(self):
+    def has_dense_layers(self) -> bool:
         """True when the loaded graph has fc6/fc7/prob (i.e. it came from full ImageNet weights)."""
         names = {node.name for node in self.graph_def.node}
         return "prob" in names
 
-    def _unknown_layer_message(self, name):
+    def _unknown_layer_message(self, name: str) -> str:
         base = str(name).split(":")[0]
         if base in _VGG16_DENSE and self._graph_def is not None and not self.has_dense_layers:
             return (f"{base!r} is not in this VGG16_caffe graph: it was built from the offline "

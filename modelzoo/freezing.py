@@ -4,9 +4,12 @@ TF2 has no default graph to freeze as Lucid did, so the graph is traced from the
 layer outputs get their layers' names, so `"conv1"` is the activation of Keras layer `conv1`.
 """
 import warnings
+from typing import Optional
 
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+from modelzoo.types import Freezable, ImageShape
 
 
 def _channels(model_or_fn, image_shape):
@@ -74,7 +77,8 @@ def _trace(fn, specs):
                      + "; ".join(errors) + "). Pass image_shape=[h, w, c] if it needs a fixed size.")
 
 
-def freeze(model_or_fn, input_name: str = "input", image_shape=None) -> tf.compat.v1.GraphDef:
+def freeze(model_or_fn: Freezable, input_name: str = "input",
+           image_shape: Optional[ImageShape] = None) -> tf.compat.v1.GraphDef:
     """Freeze a Keras model, `tf.function`, ConcreteFunction or callable into a constant GraphDef.
 
     The model must take one float NHWC image batch. The input placeholder is named `input_name`

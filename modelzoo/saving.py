@@ -9,12 +9,14 @@ other graphs `list_layer_ops(graph_def)` lists the candidate activation ops with
 import difflib
 import errno
 import os
+from typing import Optional, Sequence, Union
 
 import tensorflow as tf
 
-from modelzoo.fileio import WriteError, atomic_write_bytes
+from modelzoo.fileio import PathLike, WriteError, atomic_write_bytes
 from modelzoo.freezing import freeze
 from modelzoo.layer_ops import import_for_shapes, list_layer_ops
+from modelzoo.types import Freezable, ImageShape, LayerEntries, ValueRange
 from modelzoo.util import (frozen_default_graph_def, infuse_metadata, load_graphdef, node_name,
                            serialize_graph_def, subgraph)
 
@@ -88,8 +90,10 @@ def _source_graph_def(input_name, output_names, image_shape, graph_def, model):
     return graph_def
 
 
-def prepare_graph_def(input_name, output_names, image_shape, image_value_range, graph_def=None,
-                      model=None, layers=None, is_BGR=False) -> tf.compat.v1.GraphDef:
+def prepare_graph_def(input_name: str, output_names: Union[str, Sequence[str]], image_shape: ImageShape,
+                      image_value_range: ValueRange, graph_def: Optional[tf.compat.v1.GraphDef] = None,
+                      model: Optional[Freezable] = None, layers: Optional[LayerEntries] = None,
+                      is_BGR: bool = False) -> tf.compat.v1.GraphDef:
     """The GraphDef Model.save writes: frozen, pruned to `output_names`, metadata infused."""
     if isinstance(output_names, str):
         output_names = [output_names]
@@ -120,8 +124,10 @@ def prepare_graph_def(input_name, output_names, image_shape, image_value_range, 
     return pruned
 
 
-def save(save_url, input_name, output_names, image_shape, image_value_range, graph_def=None,
-         model=None, layers=None, is_BGR=False) -> None:
+def save(save_url: PathLike, input_name: str, output_names: Union[str, Sequence[str]],
+         image_shape: ImageShape, image_value_range: ValueRange,
+         graph_def: Optional[tf.compat.v1.GraphDef] = None, model: Optional[Freezable] = None,
+         layers: Optional[LayerEntries] = None, is_BGR: bool = False) -> None:
     """Freeze (model=: Keras model / tf.function) or take graph_def=, prune it to output_names,
     store the metadata (input_name, image_shape, image_value_range, optional layers, is_BGR)
     inside the graph and write it atomically to save_url (.pb); Model.load reads it back."""

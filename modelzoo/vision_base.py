@@ -9,14 +9,16 @@ import difflib
 import logging
 import os
 import warnings
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike
 
 from modelzoo import loading, save_args, saving
 from modelzoo.fileio import PathLike
 from modelzoo.images import stack_images, to_unit_range
+from modelzoo.types import Activations, ImageShape, LayerNames, ValueRange
 from modelzoo.layer_ops import derive_layers, layer_depths
 from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph, upstream_nodes
 
@@ -29,13 +31,13 @@ log = logging.getLogger(__name__)
 class Layer:
     """One named layer of a model: its tensor name, channel depth and tags ('conv', 'dense')."""
 
-    def __init__(self, model_class, name, depth, tags):
+    def __init__(self, model_class: type, name: str, depth: Optional[int], tags: Iterable[str]) -> None:
         self.model_class = model_class
         self.name = name
         self.depth = depth
         self.tags = set(tags)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         """Dict-style access kept from old Lucid code (`layer['name']`)."""
         if key == "type":
             return sorted(self.tags)[0]
@@ -46,12 +48,12 @@ class Layer:
         except AttributeError:
             raise KeyError(key) from None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         owner = getattr(self.model_class, "__name__", self.model_class)
         return f"Layer (belonging to {owner}) <{self.name}: {self.depth}> ({sorted(self.tags)})"
 
 
-def _as_layers(model_class, entries):
+def _as_layers(model_class: type, entries: Iterable[Union[Layer, Mapping[str, Any]]]) -> Tuple[Layer, ...]:
     """Turn Lucid-style layer dicts ({'name', 'depth', 'tags'} or legacy 'size'/'type') into Layers."""
     layers = []
     for e in entries:
@@ -67,75 +69,76 @@ def _as_layers(model_class, entries):
 class Model:
     """Base class for a model-zoo entry. Subclasses set the class attributes below."""
 
-    model_path = None
-    labels_path = None
-    synsets_path = None
-    dataset = None
-    image_shape = (None, None, 3)
-    image_value_range = (-1, 1)
-    input_name = "input"
-    is_BGR = False
-    layers = ()
-    modelname = None
+    model_path: Optional[PathLike] = None
+    labels_path: Optional[PathLike] = None
+    synsets_path: Optional[PathLike] = None
+    dataset: Optional[str] = None
+    image_shape: ImageShape = (None, None, 3)
+    image_value_range: ValueRange = (-1, 1)
+    input_name: str = "input"
+    is_BGR: bool = False
+    layers: Sequence[Layer] = ()  # a subclass may list Lucid-style dicts: made Layers on definition
+    modelname: Optional[str] = None
 
-    _graph_def = None
-    _labels = None
+    _graph_def: Optional[tf.compat.v1.GraphDef] = None
+    _labels: Optional[List[str]] = None
+    _given_graph_id: int  # set by with_graph_def on the copies it makes
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "layers" in cls.__dict__:
             cls.layers = _as_layers(cls, cls.__dict__["layers"])
 
     # -- identity -------------------------------------------------------------------------
     @property
-    def name(self):
+    def name(self) -> str:
         return self.modelname or type(self).__name__
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
-    def graph_source(self):
+    def graph_source(self) -> Optional[PathLike]:
         """Where this instance's graph comes from (`model_path` unless a subclass says otherwise)."""
         return self.model_path
 
-    def _identity(self):
+    def _identity(self) -> Tuple[type, Optional[PathLike], Optional[int]]:
         """Two instances are the same model (equal, one hash, sharing caches keyed by the model,
         e.g. the pruned render graphs) when class, graph source and any graph given by
         with_graph_def agree."""
         return type(self), self.graph_source, self.__dict__.get("_given_graph_id")
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Model) and self._identity() == other._identity()
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self._identity())
 
-    def __getstate__(self):
+    def __getstate__(self) -> Dict[str, Any]:
         """Pickle without the graph (reloaded from its source), so also without a given graph's id."""
         return {k: v for k, v in self.__dict__.items() if k not in ("_graph_def", "_given_graph_id")}
 
     # -- graph ----------------------------------------------------------------------------
     @property
-    def graph_def(self):
+    def graph_def(self) -> tf.compat.v1.GraphDef:
         """The frozen GraphDef, loaded on first use."""
         if self._graph_def is None:
             self._graph_def = self.load_graph_def()
         return self._graph_def
 
-    def load_graphdef(self):
+    def load_graphdef(self) -> tf.compat.v1.GraphDef:
         """Lucid tutorials call this before rendering; here it just loads the graph now, so a
         missing or corrupt graph is reported at this line rather than at the first render."""
         return self.graph_def
 
-    def load_graph_def(self):
+    def load_graph_def(self) -> tf.compat.v1.GraphDef:
         """Read the GraphDef from `model_path` (a local file or an http(s)/file:// URL, cached)."""
         if self.model_path is None:
             raise ValueError(f"{self.name} has no model_path; set it or override load_graph_def().")
         return load_graphdef(self.model_path)
 
     @property
-    def labels(self):
+    def labels(self) -> List[str]:
         """Class labels, one per output unit, read from `labels_path`."""
         if self.labels_path is None:
             raise RuntimeError(f"{self.name} has no labels_path.")
@@ -143,7 +146,7 @@ class Model:
             self._labels = load_text_labels(self.labels_path)
         return self._labels
 
-    def with_graph_def(self, graph_def):
+    def with_graph_def(self, graph_def: tf.compat.v1.GraphDef) -> "Model":
         """A shallow copy of this model whose import_graph imports `graph_def` instead of its own
         graph (e.g. the graph cut to the layers a render or get_activations reads); the model
         itself when `graph_def` already is its graph. The copy has its own activation cache."""
@@ -155,16 +158,16 @@ class Model:
         proxy._given_graph_id = id(graph_def)  # a different graph: not equal to this model
         return proxy
 
-    def post_import(self, scope):
+    def post_import(self, scope: str) -> None:
         """Hook for subclasses that need to fix up an imported graph."""
         return None  # a docstring-only body trips AutoGraph when called inside tf.function
 
     # -- layers ---------------------------------------------------------------------------
     @property
-    def layer_names(self):
+    def layer_names(self) -> List[str]:
         return [layer.name for layer in self.layers]
 
-    def get_layer(self, name):
+    def get_layer(self, name: str) -> Layer:
         """Layer by exact name, else by case-insensitive substring (with a warning), else KeyError."""
         for layer in self.layers:
             if layer.name == name:
@@ -176,7 +179,7 @@ class Model:
                 return layer
         raise KeyError(self._unknown_layer_message(name))
 
-    def _unknown_layer_message(self, name):
+    def _unknown_layer_message(self, name: str) -> str:
         if self._graph_def is not None:
             problem = self._output_index_problem(name)
             if problem:
@@ -187,7 +190,8 @@ class Model:
         return f"Could not find layer {name!r} in {self.name}.{hint} Existing layer names are: {names}"
 
     # -- input ----------------------------------------------------------------------------
-    def create_input(self, t_input=None, forget_xy_shape=True):
+    def create_input(self, t_input: Optional[tf.Tensor] = None,
+                     forget_xy_shape: bool = True) -> Tuple[tf.Tensor, tf.Tensor]:
         """Map an image batch in [0, 1] (RGB) onto what the graph expects; returns (t_input, t_prep).
 
         Adds a batch axis to a single image, forgets the static x/y size, flips RGB->BGR for
@@ -218,7 +222,9 @@ class Model:
         t_prep = lo + t_prep * (hi - lo)
         return t_input, t_prep
 
-    def import_graph(self, t_input=None, scope="import", forget_xy_shape=True, input_map=None):
+    def import_graph(self, t_input: Optional[tf.Tensor] = None, scope: str = "import",
+                     forget_xy_shape: bool = True,
+                     input_map: Optional[Mapping[str, tf.Tensor]] = None) -> Callable[[str], tf.Tensor]:
         """Import the graph into the current graph (e.g. inside a tf.function) fed by `t_input`.
 
         Returns `T(name)`, which gives the imported tensor for a layer name (`"conv1_1/conv1_1"`,
@@ -244,7 +250,7 @@ class Model:
         graph = op.graph
         model = self
 
-        def T(name):
+        def T(name: str) -> tf.Tensor:
             if name == "input":
                 return t_input
             full = prefix + (name if ":" in name else name + ":0")
@@ -342,7 +348,7 @@ class Model:
                 f"the string '{base}:{index}' as an objective, or acts[..., {index}] of "
                 "get_activations.")
 
-    def min_input_size(self, layer):
+    def min_input_size(self, layer: str) -> int:
         """Smallest image side for which `layer` is defined: 2**(VALID stride-2 pools before it)."""
         above = upstream_nodes(self.graph_def, [str(layer)])
         pools = sum(1 for node in self.graph_def.node if node.name in above
@@ -350,12 +356,13 @@ class Model:
                     and list(node.attr["strides"].list.i)[1:3] == [2, 2])
         return 2 ** pools
 
-    def get_activations_iter(self, images, layers, batch_size=32, check_range=True):
+    def get_activations_iter(self, images: ArrayLike, layers: LayerNames, batch_size: int = 32,
+                             check_range: bool = True) -> Iterator[Activations]:
         """Yield activations batch by batch: one array (str `layers`) or dict per batch.
         Arguments as for `get_activations`."""
         batch_size = _check_batch_size(batch_size)
         single = isinstance(layers, str)
-        names = (layers,) if single else tuple(layers)
+        names = (layers,) if isinstance(layers, str) else tuple(layers)
         images = _check_images(images, check_range)
         fn = self._activation_fn(names)
         for n in names:
@@ -369,7 +376,8 @@ class Model:
             arrays = [o.numpy() for o in out]
             yield arrays[0] if single else dict(zip(names, arrays))
 
-    def get_activations(self, images, layers, batch_size=32, check_range=True):
+    def get_activations(self, images: ArrayLike, layers: LayerNames, batch_size: int = 32,
+                        check_range: bool = True) -> Activations:
         """Activations of `layers` (a name, or a list for a dict) for `images` as NumPy.
 
         images: [b, h, w, 3] or [h, w, 3] (or a list of same-shape images), float RGB in [0, 1]
@@ -378,7 +386,7 @@ class Model:
         batch_size: images per step, any integer >= 1.
         """
         batch_size = _check_batch_size(batch_size)
-        parts = list(self.get_activations_iter(images, layers, batch_size, check_range))
+        parts: List[Any] = list(self.get_activations_iter(images, layers, batch_size, check_range))
         if isinstance(layers, str):
             return np.concatenate(parts)
         return {n: np.concatenate([p[n] for p in parts]) for n in layers}
@@ -430,10 +438,11 @@ class FrozenGraphModel(SerializedModel):
     `layers` come from the metadata or, if it has none, from the graph's Relu/Softmax ops (read
     on first use, depths from static shapes)."""
 
-    _layer_names = None  # names-only layer list (manifest); depths then come from the graph
+    _layer_names: Optional[Tuple[str, ...]] = None  # names-only layer list (manifest); depths then come from the graph
 
     @classmethod
-    def create(cls, model_url: PathLike, attrs: Mapping[str, Any], graph_def=None) -> "FrozenGraphModel":
+    def create(cls, model_url: PathLike, attrs: Mapping[str, Any],
+               graph_def: Optional[tf.compat.v1.GraphDef] = None) -> "FrozenGraphModel":
         """An instance of a new subclass named after `model_url` with `attrs` as class attributes
         (Lucid's DynamicModel); `graph_def`, when given, is used instead of reading the file."""
         attrs = dict(attrs)
@@ -451,7 +460,7 @@ class FrozenGraphModel(SerializedModel):
             model._graph_def = graph_def
         return model
 
-    def _derived_layers(self):
+    def _derived_layers(self) -> Tuple[Layer, ...]:
         cached = self.__dict__.get("_layers_cache")
         if cached is None:
             entries = (derive_layers(self.graph_def) if self._layer_names is None
@@ -466,14 +475,14 @@ class FrozenGraphModel(SerializedModel):
 FrozenGraphModel.layers = property(FrozenGraphModel._derived_layers)  # type: ignore[assignment]
 
 
-def _check_batch_size(batch_size):
+def _check_batch_size(batch_size: Any) -> int:
     """`batch_size` as an int: any integral number >= 1 (np.int64 too), never a bool or float."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
     return int(batch_size)
 
 
-def _check_images(images, check_range=True):
+def _check_images(images: ArrayLike, check_range: bool = True) -> np.ndarray:
     """A NumPy image batch as float32 [b, h, w, 3] in [0, 1] (see modelzoo.images)."""
     arr = stack_images(images)
     if arr.ndim == 3:
