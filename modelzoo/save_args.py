@@ -4,12 +4,11 @@ It prints a Model.save(...) call to check and returns the guesses; the image val
 one argument it never guesses from a float input, because a wrong one fails silently.
 """
 import warnings
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict
 
 import tensorflow as tf
 
 from modelzoo.freezing import freeze
-from modelzoo.types import Freezable
 from modelzoo.util import neighborhood
 
 
@@ -82,8 +81,7 @@ def _report(info):
     return "\n".join(report)
 
 
-def suggest_save_args(graph_def: Optional[Union[tf.compat.v1.GraphDef, Freezable]] = None,
-                      verbose: bool = True) -> Dict[str, Any]:
+def suggest_save_args(graph_def: Any = None, verbose: bool = True) -> Dict[str, Any]:
     """Guess Model.save arguments from a GraphDef, print the suggested call and return the dict.
 
     input_name: the only float Placeholder (or a division by 255 next to an integer one);

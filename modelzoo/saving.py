@@ -9,7 +9,7 @@ other graphs `list_layer_ops(graph_def)` lists the candidate activation ops with
 import difflib
 import errno
 import os
-from typing import Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 import tensorflow as tf
 
@@ -112,7 +112,7 @@ def prepare_graph_def(input_name: str, output_names: Union[str, Sequence[str]], 
                          "(modelzoo.saving.freeze(model) or pass model=).")
     for node in pruned.node:
         node.device = ""
-    metadata = {"input_name": input_name, "image_shape": list(image_shape),
+    metadata: Dict[str, Any] = {"input_name": input_name, "image_shape": list(image_shape),
                 "image_value_range": image_value_range}
     if layers is not None:
         metadata["layers"] = list(layers)
