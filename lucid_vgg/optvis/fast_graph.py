@@ -11,6 +11,7 @@ import tensorflow as tf
 from lucid_vgg.optvis.render_parts import import_model
 from lucid_vgg.optvis.transform_size import check_transformed_size
 from modelzoo.util import subgraph, walk
+from modelzoo.vision_base import Model
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def resolve_precision(precision: Optional[str]) -> str:
     return precision
 
 
-def to_bfloat16_graph_def(graph_def, input_name="input"):
+def to_bfloat16_graph_def(graph_def: tf.compat.v1.GraphDef, input_name: str = "input") -> tf.compat.v1.GraphDef:
     """A copy of `graph_def` computing in bfloat16: float32 constants and dtype attributes become
     bfloat16; the input placeholder stays float32 and is cast once (node `<input>/to_bfloat16`)."""
     from tensorflow.core.framework import graph_pb2, types_pb2  # pylint: disable=import-outside-toplevel
@@ -76,11 +77,12 @@ def to_bfloat16_graph_def(graph_def, input_name="input"):
     return out
 
 
-_FAST_GRAPHS: "weakref.WeakKeyDictionary[Any, Dict[Any, Any]]" = weakref.WeakKeyDictionary()
+_FAST_GRAPHS: "weakref.WeakKeyDictionary[Model, Dict[Any, tf.compat.v1.GraphDef]]" = weakref.WeakKeyDictionary()
 """model -> {(nodes, precision): GraphDef}"""
 
 
-def fast_graph_def(model, nodes=None, precision="float32"):
+def fast_graph_def(model: Model, nodes: Optional[Sequence[str]] = None,
+                   precision: str = "float32") -> tf.compat.v1.GraphDef:
     """The model's GraphDef cut to `nodes` and their inputs (all of it for None), converted to
     bfloat16 if asked; cached per model, set of nodes and precision."""
     key = (tuple(nodes) if nodes else None, precision)
@@ -96,7 +98,7 @@ def fast_graph_def(model, nodes=None, precision="float32"):
 
 
 # -- which nodes the objectives read ----------------------------------------------------------
-def needed_nodes(model: Any, objective_fs: Sequence[Any],
+def needed_nodes(model: Model, objective_fs: Sequence[Any],
                  image_shape: Sequence[Optional[int]]) -> Optional[List[str]]:
     """Names of the model's graph nodes the objectives read, found by a dry trace.
 
@@ -122,7 +124,7 @@ def needed_nodes(model: Any, objective_fs: Sequence[Any],
 
 
 # -- the choice for one render ----------------------------------------------------------------
-def graph_to_run(model: Any, objective_fs: Sequence[Any], image_shape: Sequence[Optional[int]],
+def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequence[Optional[int]],
                  precision: str, prune: bool, transform_f: Optional[Callable] = None) -> Any:
     """The model a render imports: `model` itself, or a copy holding the pruned and/or bfloat16
     GraphDef. Raises ValueError when the image, or `transform_f`'s smallest output of it, is
@@ -140,7 +142,7 @@ def graph_to_run(model: Any, objective_fs: Sequence[Any], image_shape: Sequence[
     return model.with_graph_def(fast_graph_def(model, nodes, precision))
 
 
-def check_image_size(model: Any, nodes: Sequence[str], image_shape: Sequence[Optional[int]],
+def check_image_size(model: Model, nodes: Sequence[str], image_shape: Sequence[Optional[int]],
                      transform_f: Optional[Callable] = None) -> None:
     """Refuse an image smaller than the pooling in front of the layers the objectives read, or
     transforms that can shrink it below that (`transform_size`)."""

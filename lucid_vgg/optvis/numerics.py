@@ -15,7 +15,7 @@ class RenderNumericalError(FloatingPointError):
     """
 
     def __init__(self, message: str, step: Optional[int] = None, value: Any = None,
-                 images: Sequence[np.ndarray] = ()):
+                 images: Sequence[np.ndarray] = ()) -> None:
         super().__init__(message)
         self.step, self.value, self.images = step, value, list(images)
 

@@ -75,7 +75,7 @@ class Objective:
 
     __array_ufunc__ = None  # make NumPy scalars defer to Objective's operators
 
-    def __init__(self, objective_func: ObjectiveFunc, name: str = "", description: str = ""):
+    def __init__(self, objective_func: ObjectiveFunc, name: str = "", description: str = "") -> None:
         self.objective_func = objective_func
         self.name = name
         self.description = description

@@ -12,7 +12,7 @@ from lucid_vgg.misc.io import showing
 class ProgressBar:
     """A one-line progress bar on a stream (no dependencies); redraws at most 10 times/s."""
 
-    def __init__(self, total: int, stream: Optional[IO[str]] = None, width: int = 30):
+    def __init__(self, total: int, stream: Optional[IO[str]] = None, width: int = 30) -> None:
         self.total, self.width = total, width
         self.stream: IO[str] = stream or sys.stderr
         self.start = time.perf_counter()

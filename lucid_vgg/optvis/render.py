@@ -49,6 +49,7 @@ from lucid_vgg.optvis.render_parts import (OptimizerLike, ParamF, Transforms, im
                                            short_repr)
 from lucid_vgg.optvis.seeding import SeedLike, seed_of
 from lucid_vgg.optvis.visualization import Visualization
+from modelzoo.vision_base import Model
 
 __all__ = [
     "render_vis", "make_vis_T", "run_vis", "make_print_objective_func", "Visualization",
@@ -60,7 +61,7 @@ log = logging.getLogger(__name__)
 # pylint: disable=invalid-name
 
 
-def make_vis_T(model: Any, objective_f: ObjectiveLike, param_f: ParamF = None,
+def make_vis_T(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
                optimizer: OptimizerLike = None, transforms: Transforms = None,
                relu_gradient_override: bool = False, *,
                print_objectives: Optional[Sequence[ObjectiveLike]] = None,
@@ -169,7 +170,7 @@ def run_vis(vis: Visualization, thresholds: Sequence[int], verbose: bool = True,
     return images
 
 
-def render_vis(model: Any, objective_f: ObjectiveLike, param_f: ParamF = None,
+def render_vis(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
                optimizer: OptimizerLike = None, transforms: Transforms = None,
                thresholds: Sequence[int] = (512,),
                print_objectives: Optional[Sequence[ObjectiveLike]] = None,

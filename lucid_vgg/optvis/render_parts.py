@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_vgg.optvis import param, transform
+from modelzoo.vision_base import Model
 
 # T is Lucid's name for the tensor accessor; keep it.
 # pylint: disable=invalid-name
@@ -91,7 +92,7 @@ def make_optimizer(optimizer: OptimizerLike, args: Sequence[Any]) -> Any:
                     f"returning one; got {type(optimizer).__name__}.")
 
 
-def import_model(model: Any, t_image: tf.Tensor, t_image_raw: Optional[tf.Tensor] = None,
+def import_model(model: Model, t_image: tf.Tensor, t_image_raw: Optional[tf.Tensor] = None,
                  scope: str = "import") -> Callable[[str], Any]:
     """Import `model`'s graph fed by `t_image` (inside a tf.function); return T.
 

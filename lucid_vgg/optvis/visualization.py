@@ -23,6 +23,7 @@ from lucid_vgg.optvis.render_parts import (OptimizerLike, ParamF, Transforms, im
                                            make_optimizer, make_t_image, make_transform_f,
                                            short_repr)
 from lucid_vgg.optvis.seeding import SeedLike, fixed_seed
+from modelzoo.vision_base import Model
 
 # pylint: disable=invalid-name
 
@@ -50,11 +51,11 @@ class Visualization:
     faster than oneDNN's; see BENCHMARKS.md.)
     """
 
-    def __init__(self, model: Any, objective_f: ObjectiveLike, param_f: ParamF = None,
+    def __init__(self, model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
                  optimizer: OptimizerLike = None, transforms: Transforms = None,
                  relu_gradient_override: bool = False,
                  print_objectives: Optional[Sequence[ObjectiveLike]] = None,
-                 seed: SeedLike = None, precision: Optional[str] = "float32", prune: bool = True):
+                 seed: SeedLike = None, precision: Optional[str] = "float32", prune: bool = True) -> None:
         if not hasattr(model, "import_graph"):
             raise TypeError("model must be a modelzoo Model (e.g. "
                             "modelzoo.vision_models.VGG16_caffe()), got "
@@ -65,8 +66,10 @@ class Visualization:
             self._build(model, objective_f, param_f, optimizer, transforms,
                         relu_gradient_override, print_objectives, seed_value, precision, prune)
 
-    def _build(self, model, objective_f, param_f, optimizer, transforms,
-               relu_gradient_override, print_objectives, seed, precision, prune) -> None:
+    def _build(self, model: Model, objective_f: ObjectiveLike, param_f: ParamF, optimizer: OptimizerLike,
+               transforms: Transforms, relu_gradient_override: bool,
+               print_objectives: Optional[Sequence[ObjectiveLike]], seed: Optional[int],
+               precision: Optional[str], prune: bool) -> None:
         self.model = model
         self.objective_f = objectives.as_objective(objective_f)
         self.print_objectives = [objectives.as_objective(o) for o in (print_objectives or [])]
