@@ -1,13 +1,27 @@
 """Shared plumbing for the recipes: rendering with seeds/steps, layer and image checks, files."""
 import os
 import re
-from typing import Any, Callable, Optional, Union
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from lucid_vgg.optvis.objectives import ObjectiveLike
+from lucid_vgg.optvis.render_parts import OptimizerLike, ParamF, Transforms
+from modelzoo.fileio import PathLike
+from modelzoo.vision_base import Layer, Model
+
+__all__ = ["LayerRef", "Steps", "ArrayLike", "OptimizerLike", "PathLike", "Transforms"]
+
+#: A layer as the recipes take it: its name, or one of the model's Layer objects.
+LayerRef = Union[str, Layer]
+#: `steps`: the number of optimisation steps, or the step counts to render at (the last is kept).
+Steps = Union[int, Sequence[int]]
 
 
-def thresholds_of(steps):
-    """`steps` as render_vis thresholds: an int becomes `(steps,)`, a sequence stays (sorted)."""
+def thresholds_of(steps: Any) -> Tuple[int, ...]:
+    """`steps` (checked to be `Steps`) as render_vis thresholds: an int becomes `(steps,)`, a
+    sequence stays (sorted)."""
     if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
         if steps < 0:
             raise ValueError(f"steps must be a non-negative integer, got {steps}.")
@@ -21,8 +35,8 @@ def thresholds_of(steps):
     return tuple(sorted(ts))
 
 
-def render(model: Any, objective: Any, param_f: Optional[Callable[[], Any]], steps: Any, *,
-           transforms: Any = None, optimizer: Any = None, seed: Optional[int] = None,
+def render(model: Model, objective: ObjectiveLike, param_f: ParamF, steps: Steps, *,
+           transforms: Transforms = None, optimizer: OptimizerLike = None, seed: Optional[int] = None,
            use_fixed_seed: Union[bool, int] = False, verbose: bool = False,
            relu_gradient_override: bool = True, precision: str = "float32") -> np.ndarray:
     """Render and return the images at the last threshold, float32 [b, h, w, 3] in [0, 1].
@@ -43,16 +57,17 @@ def render(model: Any, objective: Any, param_f: Optional[Callable[[], Any]], ste
     return np.asarray(out[-1], dtype=np.float32)
 
 
-def get_layer(model, layer):
-    """The model's Layer for a name (KeyError listing the real names otherwise)."""
+def get_layer(model: Model, layer: Any) -> Layer:
+    """The model's Layer for a name or anything with a `.name` (KeyError listing the real names
+    otherwise)."""
     return model.get_layer(getattr(layer, "name", layer))
 
 
-def layer_name(model, layer):
+def layer_name(model: Model, layer: LayerRef) -> str:
     return get_layer(model, layer).name
 
 
-def check_unit(model, layer, unit):
+def check_unit(model: Model, layer: LayerRef, unit: int) -> int:
     """Validate a channel index against the layer depth; return it as an int."""
     depth = get_layer(model, layer).depth
     if isinstance(unit, bool) or not isinstance(unit, (int, np.integer)):
@@ -63,7 +78,7 @@ def check_unit(model, layer, unit):
     return int(unit)
 
 
-def check_photo(img, check_range: bool = True) -> np.ndarray:
+def check_photo(img: ArrayLike, check_range: bool = True) -> np.ndarray:
     """A photo as float32 [h, w, 3] in [0, 1]: accepts [h, w, 3], [1, h, w, 3], uint8 (divided by
     255) and floats in [0, 1]; other floats are refused unless check_range=False (modelzoo.images)."""
     from modelzoo.images import to_unit_range
@@ -79,7 +94,8 @@ def check_photo(img, check_range: bool = True) -> np.ndarray:
     return to_unit_range(arr, check_range, what="the photo")
 
 
-def spatial_activations(model, img, layer, what):
+def spatial_activations(model: Model, img: ArrayLike, layer: LayerRef,
+                        what: str) -> Tuple[np.ndarray, np.ndarray]:
     """Activations [h, w, c] of `layer` for one photo; ValueError if the layer has no x/y extent."""
     name = layer_name(model, layer)
     tags = get_layer(model, layer).tags
@@ -95,17 +111,17 @@ def spatial_activations(model, img, layer, what):
     return img, acts[0]
 
 
-def _conv_names(model):
+def _conv_names(model: Model) -> List[str]:
     names = [layer.name for layer in model.layers if "conv" in layer.tags]
     return names or [layer.name for layer in model.layers]
 
 
-def conv_layer_names(model):
+def conv_layer_names(model: Model) -> List[str]:
     """Names of the model's conv layers, in order."""
     return _conv_names(model)
 
 
-def check_n_groups(n_groups, n_channels, layer, at_least=1):
+def check_n_groups(n_groups: int, n_channels: int, layer: LayerRef, at_least: int = 1) -> int:
     if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)):
         raise TypeError(f"n_groups must be an int, got {n_groups!r}.")
     if n_groups < at_least:
@@ -116,14 +132,14 @@ def check_n_groups(n_groups, n_channels, layer, at_least=1):
     return int(n_groups)
 
 
-def safe_name(name):
+def safe_name(name: str) -> str:
     """A layer name as a file-name stem: 'conv4_1/conv4_1' -> 'conv4_1'."""
     parts = str(name).split(":")[0].split("/")
     stem = parts[0] if len(set(parts)) == 1 else "_".join(parts)
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem)
 
 
-def save_png(array, path):
+def save_png(array: ArrayLike, path: PathLike) -> PathLike:
     """Save an image in [0, 1] atomically (misc.io.save)."""
     from lucid_vgg.misc import io as mio
 
@@ -132,7 +148,7 @@ def save_png(array, path):
     return path
 
 
-def load_png(path):
+def load_png(path: PathLike) -> np.ndarray:
     from lucid_vgg.misc import io as mio
 
     arr = np.asarray(mio.load(path))
@@ -141,7 +157,8 @@ def load_png(path):
     return arr[..., :3].astype(np.float32)
 
 
-def image_grid(images, n_cols=None, labels=None, pad=2):
+def image_grid(images: Iterable[np.ndarray], n_cols: Optional[int] = None,
+               labels: Optional[Sequence[str]] = None, pad: int = 2) -> np.ndarray:
     from lucid_vgg.misc import io as mio
 
     return np.asarray(mio.image_grid(list(images), n_cols=n_cols, labels=labels, pad=pad))

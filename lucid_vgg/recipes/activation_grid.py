@@ -4,20 +4,25 @@ Run a photo through the model, take the activation vector at every spatial posit
 a conv layer, and render a small image for each cell. Returns the cells cropped by 2 px on each
 side as in Lucid, shape [grid_h, grid_w, W - 4, W - 4, 3]; `assemble(cells)` tiles them.
 """
+import functools
 import os
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 import tensorflow as tf
 
 from lucid_vgg.recipes import _common
+from lucid_vgg.recipes._common import ArrayLike, LayerRef, OptimizerLike, PathLike, Transforms
+from modelzoo.vision_base import Model
 
 CROP = 2
 
 
-def assemble(cells):
+def assemble(cells: ArrayLike) -> np.ndarray:
     """Tile [gh, gw, h, w, 3] cells into one [gh * h, gw * w, 3] image (Lucid's hstack(hstack))."""
     cells = np.asarray(cells)
-    return np.hstack(np.hstack(cells))
+    # numpy's stub wants a sequence for hstack; an array works the same (stacked along axis 0)
+    return np.hstack(np.hstack(cells))  # type: ignore[call-overload]
 
 
 def _crop(vis, grid_shape, W):
@@ -39,9 +44,12 @@ def _save_grid(out_dir, name, cells, suffix):
             out_dir, f"{_common.safe_name(name)}_{suffix}.png"))
 
 
-def activation_grid_simple(model, img, layer, cell_size=42, n_steps=256, mode="direction",
-                           batch_size=None, transforms=None, optimizer=None, seed=None,
-                           use_fixed_seed=False, verbose=False, out_dir=None):
+def activation_grid_simple(model: Model, img: ArrayLike, layer: LayerRef, cell_size: int = 42,
+                           n_steps: int = 256, mode: str = "direction",
+                           batch_size: Optional[int] = None, transforms: Transforms = None,
+                           optimizer: OptimizerLike = None, seed: Optional[int] = None,
+                           use_fixed_seed: Union[bool, int] = False, verbose: bool = False,
+                           out_dir: Optional[PathLike] = None) -> np.ndarray:
     """Lucid's "very naive" activation grid: one independent image per cell.
 
     `mode="direction"` (Lucid's form): cell n maximises `direction(layer, acts[n], batch=n)`,
@@ -72,7 +80,7 @@ def activation_grid_simple(model, img, layer, cell_size=42, n_steps=256, mode="d
                      for i, v in enumerate(vecs)]
         k = len(vecs)
         parts.append(_common.render(
-            model, objectives.Objective.sum(terms), lambda k=k: param.image(W, batch=k), steps,
+            model, objectives.Objective.sum(terms), functools.partial(param.image, W, batch=k), steps,
             transforms=transforms, optimizer=optimizer,
             seed=None if seed is None else int(seed) + start, use_fixed_seed=use_fixed_seed,
             verbose=verbose))
@@ -107,9 +115,13 @@ def _sampled_directions(layer, acts_flat, holder):
                                 description=f"Sampled_Directions [{layer}, {len(acts_flat)} cells]")
 
 
-def activation_grid(model, img, layer, n_groups=6, cell_size=42, n_steps=256, batch_size=64,
-                    transforms=None, optimizer=None, seed=None, use_fixed_seed=False,
-                    verbose=False, random_state=0, out_dir=None, return_groups=False):
+def activation_grid(model: Model, img: ArrayLike, layer: LayerRef, n_groups: int = 6,
+                    cell_size: int = 42, n_steps: int = 256, batch_size: int = 64,
+                    transforms: Transforms = None, optimizer: OptimizerLike = None,
+                    seed: Optional[int] = None, use_fixed_seed: Union[bool, int] = False,
+                    verbose: bool = False, random_state: Optional[int] = 0,
+                    out_dir: Optional[PathLike] = None,
+                    return_groups: bool = False) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
     """Lucid's "less naive" activation grid: coherent cells, optimised in random mini-batches.
 
     As `render_activation_grid_less_naive`: NMF splits the cells' activation vectors into
@@ -175,14 +187,16 @@ def activation_grid(model, img, layer, n_groups=6, cell_size=42, n_steps=256, ba
 
 # -- Lucid's names and argument order (lucid/recipes/activation_grid.py) ------------------
 
-def render_activation_grid_very_naive(img, model, layer="conv4_3/conv4_3", W=42, n_steps=256,
-                                      **kwargs):
+def render_activation_grid_very_naive(img: ArrayLike, model: Model, layer: LayerRef = "conv4_3/conv4_3",
+                                      W: int = 42, n_steps: int = 256, **kwargs: Any) -> np.ndarray:
     """Lucid's name for `activation_grid_simple(model, img, layer, cell_size=W, ...)`."""
     return activation_grid_simple(model, img, layer, cell_size=W, n_steps=n_steps, **kwargs)
 
 
-def render_activation_grid_less_naive(img, model, layer="conv4_3/conv4_3", W=42, n_groups=6,
-                                      subsample_factor=1, n_steps=256, **kwargs):
+def render_activation_grid_less_naive(img: ArrayLike, model: Model, layer: LayerRef = "conv4_3/conv4_3",
+                                      W: int = 42, n_groups: int = 6, subsample_factor: int = 1,
+                                      n_steps: int = 256,
+                                      **kwargs: Any) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
     """Lucid's name for `activation_grid(model, img, layer, n_groups, cell_size=W, ...)`.
 
     `subsample_factor` is accepted and ignored, as in Lucid.

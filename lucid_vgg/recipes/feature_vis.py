@@ -4,10 +4,13 @@ neuron interaction (plain and aligned interpolation).
 Each returns NumPy float32 images in [0, 1]; `out_dir` also writes PNGs.
 """
 import os
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from lucid_vgg.recipes import _common
+from lucid_vgg.recipes._common import ArrayLike, LayerRef, OptimizerLike, PathLike, Steps, Transforms
+from modelzoo.vision_base import Model
 
 #: Lucid's neuron_diversity notebook used `channel(layer, n) - 1e2 * diversity(layer)` on
 #: InceptionV1; VGG16's activations are ~10x larger, so the same balance needs 1e3 (measured).
@@ -20,7 +23,7 @@ ALIGNMENT_WEIGHT = 1e-3
 ALIGNMENT_DECAY_RATIO = 5
 
 
-def _save_all(out_dir, stem, images):
+def _save_all(out_dir: Optional[PathLike], stem: str, images: Iterable[np.ndarray]) -> None:
     if out_dir:
         for i, img in enumerate(images):
             _common.save_png(img, os.path.join(out_dir, f"{stem}_{i}.png"))
@@ -28,8 +31,11 @@ def _save_all(out_dir, stem, images):
 
 # -- negative / positive -----------------------------------------------------------------
 
-def negative_positive(model, layer, unit, size=128, steps=512, transforms=None, optimizer=None,
-                      seed=None, use_fixed_seed=False, verbose=False, out_dir=None):
+def negative_positive(model: Model, layer: LayerRef, unit: int, size: int = 128, steps: Steps = 512,
+                      transforms: Transforms = None, optimizer: OptimizerLike = None,
+                      seed: Optional[int] = None, use_fixed_seed: Union[bool, int] = False,
+                      verbose: bool = False,
+                      out_dir: Optional[PathLike] = None) -> Tuple[np.ndarray, np.ndarray]:
     """The images that most decrease and most increase one channel: returns `(neg, pos)`.
 
     Lucid's negative_neurons notebook: one batch of two, `param.image(128, batch=2)` and
@@ -56,9 +62,12 @@ def negative_positive(model, layer, unit, size=128, steps=512, transforms=None, 
 
 # -- diversity ---------------------------------------------------------------------------
 
-def diverse_images(model, layer, unit, n=4, weight=DIVERSITY_WEIGHT, diversity_layer=None,
-                   size=128, steps=512, transforms=None, optimizer=None, seed=None,
-                   use_fixed_seed=False, verbose=False, out_dir=None):
+def diverse_images(model: Model, layer: LayerRef, unit: int, n: int = 4,
+                   weight: float = DIVERSITY_WEIGHT, diversity_layer: Optional[LayerRef] = None,
+                   size: int = 128, steps: Steps = 512, transforms: Transforms = None,
+                   optimizer: OptimizerLike = None, seed: Optional[int] = None,
+                   use_fixed_seed: Union[bool, int] = False, verbose: bool = False,
+                   out_dir: Optional[PathLike] = None) -> np.ndarray:
     """`n` different images that all excite one channel: float32 [n, h, w, 3].
 
     Lucid's neuron_diversity notebook: `param.image(128, batch=4)` and
@@ -91,7 +100,7 @@ def diverse_images(model, layer, unit, n=4, weight=DIVERSITY_WEIGHT, diversity_l
 
 # -- neuron interaction ------------------------------------------------------------------
 
-def interpolate_param_f(frames=6, size=128):
+def interpolate_param_f(frames: int = 6, size: int = 128) -> Callable[[], Any]:
     """Lucid's shared ("aligned") parameterisation for a batch of `frames` interpolation frames.
 
     Each frame has its own FFT image, plus low-resolution tensors shared across frames: four
@@ -114,7 +123,7 @@ def interpolate_param_f(frames=6, size=128):
     return inner
 
 
-def default_alignment_layers(model, layer1, layer2):
+def default_alignment_layers(model: Model, layer1: str, layer2: str) -> List[str]:
     """Layers on which to align frames: the two conv layers just below the shallower target.
 
     Lucid aligned on mixed3b and mixed4a for targets in mixed4a/mixed4b, i.e. slightly
@@ -129,10 +138,13 @@ def default_alignment_layers(model, layer1, layer2):
     return picked or [convs[first]]
 
 
-def interpolate(model, neuron1, neuron2, frames=6, aligned=True, size=128, steps=512,
-                alignment_layers=None, alignment_weight=ALIGNMENT_WEIGHT,
-                decay_ratio=ALIGNMENT_DECAY_RATIO, transforms=None, optimizer=None, seed=None,
-                use_fixed_seed=False, verbose=False, out_dir=None):
+def interpolate(model: Model, neuron1: Tuple[LayerRef, int], neuron2: Tuple[LayerRef, int],
+                frames: int = 6, aligned: bool = True, size: int = 128, steps: Steps = 512,
+                alignment_layers: Optional[Union[str, Sequence[LayerRef]]] = None,
+                alignment_weight: float = ALIGNMENT_WEIGHT, decay_ratio: float = ALIGNMENT_DECAY_RATIO,
+                transforms: Transforms = None, optimizer: OptimizerLike = None,
+                seed: Optional[int] = None, use_fixed_seed: Union[bool, int] = False,
+                verbose: bool = False, out_dir: Optional[PathLike] = None) -> np.ndarray:
     """Frames interpolating from `neuron1 = (layer1, unit1)` to `neuron2`: [frames, h, w, 3].
 
     The objective is Lucid's `channel_interpolate(layer1, unit1, layer2, unit2)` (frame i
@@ -175,7 +187,7 @@ def interpolate(model, neuron1, neuron2, frames=6, aligned=True, size=128, steps
     return imgs
 
 
-def frame_difference(frames):
+def frame_difference(frames: ArrayLike) -> float:
     """Mean absolute difference between consecutive frames (smaller = smoother)."""
     frames = np.asarray(frames, np.float32)
     return float(np.mean(np.abs(np.diff(frames, axis=0))))

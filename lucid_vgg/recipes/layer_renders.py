@@ -6,10 +6,14 @@ objective: `Objective.sum(channel(layer, u_i, batch=i))` with `param.image(size,
 import math
 import os
 from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from lucid_vgg.optvis.objectives import Objective
 from lucid_vgg.recipes import _common
+from lucid_vgg.recipes._common import LayerRef, OptimizerLike, PathLike, Steps, Transforms
+from modelzoo.vision_base import Model
 
 
 @dataclass
@@ -17,24 +21,24 @@ class LayerRenderInfo:
     """What a render_layer call did: which units were rendered now and which were loaded."""
 
     layer: str
-    units: list
-    rendered: list = field(default_factory=list)
-    loaded: list = field(default_factory=list)
-    paths: list = field(default_factory=list)
-    grid_path: str = None
+    units: List[int]
+    rendered: List[int] = field(default_factory=list)
+    loaded: List[int] = field(default_factory=list)
+    paths: List[str] = field(default_factory=list)
+    grid_path: Optional[str] = None
 
 
-def unit_path(out_dir, layer, unit):
+def unit_path(out_dir: PathLike, layer: str, unit: int) -> str:
     """Where render_layer stores one unit's PNG: `<out_dir>/<layer>_<unit:04d>.png`."""
     return os.path.join(out_dir, f"{_common.safe_name(layer)}_{int(unit):04d}.png")
 
 
-def grid_path(out_dir, layer):
+def grid_path(out_dir: PathLike, layer: str) -> str:
     """Where render_layer stores the labelled grid of all units: `<out_dir>/<layer>_grid.png`."""
     return os.path.join(out_dir, f"{_common.safe_name(layer)}_grid.png")
 
 
-def _check_units(units, depth, layer):
+def _check_units(units: Optional[Sequence[int]], depth: Optional[int], layer: str) -> List[int]:
     if units is None:
         if depth is None:
             raise ValueError(f"layer {layer!r} has no known depth; pass units= explicitly.")
@@ -53,7 +57,7 @@ def _check_units(units, depth, layer):
     return out
 
 
-def unit_per_image(layer, units):
+def unit_per_image(layer: str, units: Sequence[int]) -> Objective:
     """Objective: the sum over batch elements i of channel `units[i]`'s mean activation in image i.
 
     The value of `Objective.sum(channel(layer, u, batch=i) for i, u in enumerate(units))`, but
@@ -81,8 +85,10 @@ def unit_per_image(layer, units):
                                 description=f"Unit_Per_Image [{layer}, {units}]")
 
 
-def render_units(model, layer, units, size=128, steps=512, transforms=None, optimizer=None,
-                 seed=None, use_fixed_seed=False, verbose=False, precision="float32"):
+def render_units(model: Model, layer: str, units: Sequence[int], size: int = 128, steps: Steps = 512,
+                 transforms: Transforms = None, optimizer: OptimizerLike = None,
+                 seed: Optional[int] = None, use_fixed_seed: Union[bool, int] = False,
+                 verbose: bool = False, precision: str = "float32") -> np.ndarray:
     """Render `units` of `layer` in one batch (one unit per batch element); [len(units), h, w, 3]."""
     from lucid_vgg.optvis import param
 
@@ -94,9 +100,13 @@ def render_units(model, layer, units, size=128, steps=512, transforms=None, opti
                           use_fixed_seed=use_fixed_seed, verbose=verbose, precision=precision)
 
 
-def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, batch_size=8,
-                 transforms=None, optimizer=None, seed=None, use_fixed_seed=False, n_cols=None,
-                 verbose=False, progress=None, return_info=False, precision="float32"):
+def render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = None,
+                 units: Optional[Sequence[int]] = None, size: int = 128, steps: Steps = 512,
+                 batch_size: int = 8, transforms: Transforms = None, optimizer: OptimizerLike = None,
+                 seed: Optional[int] = None, use_fixed_seed: Union[bool, int] = False,
+                 n_cols: Optional[int] = None, verbose: bool = False,
+                 progress: Optional[Callable[[int, int], object]] = None, return_info: bool = False,
+                 precision: str = "float32") -> Union[np.ndarray, Tuple[np.ndarray, LayerRenderInfo]]:
     """Visualise every unit of `layer` (or just `units`); returns float32 [n_units, h, w, 3].
 
     Units are rendered `batch_size` at a time (one unit per batch element, as Lucid's notebooks

@@ -3,10 +3,13 @@ at one layer into k groups with NMF, show where each group fires and what it res
 """
 import os
 from dataclasses import dataclass
+from typing import Any, List, Optional, Union
 
 import numpy as np
 
 from lucid_vgg.recipes import _common
+from lucid_vgg.recipes._common import ArrayLike, LayerRef, OptimizerLike, PathLike, Steps, Transforms
+from modelzoo.vision_base import Model
 
 
 @dataclass
@@ -29,18 +32,19 @@ class NeuronGroups:
     reconstruction_error: float
 
     @property
-    def n_groups(self):
+    def n_groups(self) -> int:
         return len(self.directions)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         """Dict-style access: `groups["spatial_maps"]`."""
         return getattr(self, key)
 
-    def keys(self):
+    def keys(self) -> List[str]:
         return ["layer", "spatial_maps", "layer_maps", "directions", "images",
                 "reconstruction_error"]
 
-    def overlays(self, img, colors=None, percentile=99):
+    def overlays(self, img: ArrayLike, colors: Optional[ArrayLike] = None,
+                 percentile: float = 99) -> np.ndarray:
         """Each group's map over `img` for display: [k, H, W, 3] in [0, 1].
 
         As Lucid's widget: the map divided by the `percentile` of all maps, tinted by the
@@ -57,7 +61,7 @@ class NeuronGroups:
         return np.clip(np.stack(out), 0, 1).astype(np.float32)
 
 
-def upsample_maps(maps, height, width):
+def upsample_maps(maps: ArrayLike, height: int, width: int) -> np.ndarray:
     """Bilinear resize of [k, h, w] maps to [k, height, width] (non-negativity preserved)."""
     import tensorflow as tf
 
@@ -66,9 +70,11 @@ def upsample_maps(maps, height, width):
     return np.maximum(t.numpy()[0].transpose(2, 0, 1), 0).astype(np.float32)
 
 
-def neuron_groups(model, img, layer, n_groups=6, size=80, steps=512, transforms=None,
-                  optimizer=None, seed=None, use_fixed_seed=False, verbose=False,
-                  random_state=0, out_dir=None):
+def neuron_groups(model: Model, img: ArrayLike, layer: LayerRef, n_groups: int = 6, size: int = 80,
+                  steps: Steps = 512, transforms: Transforms = None, optimizer: OptimizerLike = None,
+                  seed: Optional[int] = None, use_fixed_seed: Union[bool, int] = False,
+                  verbose: bool = False, random_state: Optional[int] = 0,
+                  out_dir: Optional[PathLike] = None) -> NeuronGroups:
     """Factor `img`'s activations at `layer` into `n_groups` groups; returns `NeuronGroups`.
 
     Lucid's NeuronGroups notebook: `ChannelReducer(n_groups, "NMF").fit_transform(acts)` gives
