@@ -3,6 +3,7 @@
 Used for "every unit of a layer" overviews; the result can go straight to `show` or `save`.
 """
 import math
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -48,7 +49,8 @@ def _fit_label(draw, text, font, width):
     return text + "…" if text else ""
 
 
-def image_grid(images, n_cols=None, labels=None, pad=2, domain=None):
+def image_grid(images: Any, n_cols: Optional[int] = None, labels: Optional[Sequence[Any]] = None,
+               pad: int = 2, domain: Optional[Sequence[float]] = None) -> np.ndarray:
     """Tile images (float in [0, 1] / `domain`, or uint8) into one [H, W, 3|4] array.
 
     Cells are the size of the largest image (smaller ones centred), separated and

@@ -6,8 +6,11 @@ Images become float32 [h, w, 3] (or [h, w, 4] with alpha) in [0, 1]; `.pb` becom
 import json
 import logging
 import os
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
+
+from modelzoo.fileio import PathLike
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +22,7 @@ def _pickle_error(path, err):
 
 def _resize_size(resize):
     """Normalise `resize` (int n -> (n, n), or (w, h)) to a PIL size tuple."""
+    size: Tuple[int, ...]
     if isinstance(resize, (int, np.integer)) and not isinstance(resize, bool):
         size = (int(resize), int(resize))
     else:
@@ -55,7 +59,8 @@ def _load_img(path, resize=None, **kwargs):
         raise ValueError("Could not read image %s: %s (the file is corrupt, truncated or not an "
                          "image)." % (path, err)) from err
     if resize is not None:
-        image = image.resize(_resize_size(resize), resample=PIL.Image.LANCZOS)
+        # Pillow's type hints lack the module-level LANCZOS it defines at run time (= Resampling.LANCZOS)
+        image = image.resize(_resize_size(resize), resample=PIL.Image.LANCZOS)  # type: ignore[attr-defined]
     pixels = np.divide(np.asarray(image), scale, dtype=np.float32)
     if pixels.ndim == 2:
         pixels = np.repeat(np.clip(pixels, 0, 1)[..., None], 3, axis=-1)
@@ -123,7 +128,8 @@ loaders = {
 }
 
 
-def load(path, resize=None, allow_pickle=False, **kwargs):
+def load(path: PathLike, resize: Optional[Union[int, Sequence[int]]] = None, allow_pickle: bool = False,
+         **kwargs: Any) -> Any:
     """Load the local file `path`, choosing the reader from its extension.
 
     `resize` (images only) is an int n for n x n or a (width, height) pair; Lucid's `size=`

@@ -6,19 +6,25 @@ dict describing what was written, as Lucid's `save` does.
 import json
 import logging
 import os
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
+
+from modelzoo.fileio import PathLike
 
 from .serialize_array import _normalize_array, _serialize_normalized_array
 from .writing import write_handle
 
 log = logging.getLogger(__name__)
 
+#: What a saver returns: the format, the file ("url") and, for arrays, the shape.
+SaveResult = Dict[str, Any]
+
 
 class ClarityJSONEncoder(json.JSONEncoder):
     """JSON encoder that also accepts numpy scalars/arrays, tuples, sets and `to_json()` objects."""
 
-    def default(self, obj):
+    def default(self, obj: Any) -> Any:
         if isinstance(obj, (tuple, set, frozenset)):
             return list(obj)
         if isinstance(obj, np.integer):
@@ -39,7 +45,8 @@ def _pickle_error(err):
                       "allow_pickle=True to save it anyway." % str(err).rstrip("."))
 
 
-def save_img(thing, path, domain=None, quality=90, **kwargs):
+def save_img(thing: Any, path: PathLike, domain: Optional[Sequence[float]] = None, quality: int = 90,
+             **kwargs: Any) -> SaveResult:
     """Save an image array (float in [0, 1] or `domain`, or uint8) or PIL image as PNG/JPEG."""
     del kwargs
     fmt = os.path.splitext(path)[1].lower().lstrip(".")
@@ -50,7 +57,7 @@ def save_img(thing, path, domain=None, quality=90, **kwargs):
     return {"type": "image", "shape": pixels.shape, "url": path}
 
 
-def save_npy(thing, path, allow_pickle=False, **kwargs):
+def save_npy(thing: Any, path: PathLike, allow_pickle: bool = False, **kwargs: Any) -> SaveResult:
     """Save one array as .npy; object arrays need allow_pickle=True."""
     del kwargs
     array = np.asanyarray(thing.numpy() if hasattr(thing, "numpy") else thing)
@@ -64,9 +71,11 @@ def save_npy(thing, path, allow_pickle=False, **kwargs):
     return {"type": "npy", "shape": array.shape, "url": path}
 
 
-def save_npz(thing, path, allow_pickle=False, **kwargs):
+def save_npz(thing: Any, path: PathLike, allow_pickle: bool = False, **kwargs: Any) -> SaveResult:
     """Save a dict (named), list/tuple (arr_0, ...) or single array as .npz."""
     del kwargs
+    args: Tuple[np.ndarray, ...]
+    named: Dict[str, np.ndarray]
     if isinstance(thing, dict):
         args, named = (), {str(k): np.asanyarray(v) for k, v in thing.items()}
     elif isinstance(thing, (list, tuple)):
@@ -83,7 +92,7 @@ def save_npz(thing, path, allow_pickle=False, **kwargs):
     return {"type": "npz", "url": path}
 
 
-def save_json(thing, path, indent=2, **kwargs):
+def save_json(thing: Any, path: PathLike, indent: Optional[int] = 2, **kwargs: Any) -> SaveResult:
     """Save a JSON-able object (numpy values allowed) as .json."""
     del kwargs
     with write_handle(path, "w") as handle:
@@ -91,7 +100,7 @@ def save_json(thing, path, indent=2, **kwargs):
     return {"type": "json", "url": path}
 
 
-def save_txt(thing, path, **kwargs):
+def save_txt(thing: Any, path: PathLike, **kwargs: Any) -> SaveResult:
     """Save a string, bytes, or a list of lines (one per line) as UTF-8 text."""
     del kwargs
     if isinstance(thing, bytes):
@@ -109,7 +118,7 @@ def save_txt(thing, path, **kwargs):
     return {"type": "txt", "url": path}
 
 
-def save_pb(thing, path, **kwargs):
+def save_pb(thing: Any, path: PathLike, **kwargs: Any) -> SaveResult:
     """Save a protobuf message (e.g. a GraphDef) in binary wire format."""
     del kwargs
     if not hasattr(thing, "SerializeToString"):
@@ -121,7 +130,7 @@ def save_pb(thing, path, **kwargs):
     return {"type": "pb", "url": path}
 
 
-savers = {
+savers: Dict[str, Callable[..., SaveResult]] = {
     ".png": save_img,
     ".jpg": save_img,
     ".jpeg": save_img,
@@ -135,7 +144,7 @@ savers = {
 }
 
 
-def save(thing, path, allow_pickle=False, **kwargs):
+def save(thing: Any, path: PathLike, allow_pickle: bool = False, **kwargs: Any) -> SaveResult:
     """Save `thing` to the local file `path`, choosing the format from its extension.
 
     Extra kwargs go to the format's saver (e.g. `domain=` or `quality=` for images,

@@ -5,6 +5,7 @@ values are clipped with a warning, as in Lucid).
 """
 import io as _io
 import logging
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -60,6 +61,8 @@ def _normalize_array(array, domain=None, strict=True):
     if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
         raise TypeError("Cannot make an image from an array of dtype %s." % array.dtype)
 
+    lo: float  # the image's extremes: ints for integer images, floats for float ones
+    hi: float
     if np.issubdtype(array.dtype, np.integer):
         lo, hi = int(array.min()), int(array.max())
         if lo < 0 or hi > 255:
@@ -109,6 +112,7 @@ def _serialize_normalized_array(array, fmt="png", quality=90):
     return buf.getvalue()
 
 
-def serialize_array(array, domain=None, fmt="png", quality=90, strict=True):
+def serialize_array(array: Any, domain: Optional[Sequence[float]] = None, fmt: str = "png",
+                    quality: int = 90, strict: bool = True) -> bytes:
     """Encode an image array (float in `domain`, default [0, 1], or uint8) as image bytes."""
     return _serialize_normalized_array(_normalize_array(array, domain, strict), fmt, quality)

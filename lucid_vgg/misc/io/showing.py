@@ -6,6 +6,7 @@ GitHub and nbviewer render; several images become one labelled grid); terminals 
 text.
 """
 import logging
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from .serialize_array import _as_array, serialize_array
 log = logging.getLogger(__name__)
 
 
-def in_notebook():
+def in_notebook() -> bool:
     """True inside an IPython kernel that can display pictures (not a terminal or plain Python)."""
     try:
         from IPython import get_ipython
@@ -62,7 +63,8 @@ def _describe(array):
     return "%dx%d %s image, %s%s" % (array.shape[1], array.shape[0], kind, array.dtype, stats)
 
 
-def image(array, domain=None, w=None, format="png"):
+def image(array: Any, domain: Optional[Sequence[float]] = None, w: Optional[int] = None,
+          format: str = "png") -> None:
     """Display one image (float in [0, 1] / `domain`, or uint8); `w` sets display width."""
     if in_notebook():
         _display_picture(array, domain=domain, w=w, fmt=format)
@@ -70,7 +72,8 @@ def image(array, domain=None, w=None, format="png"):
         print("<%s>" % _describe(array))
 
 
-def images(arrays, labels=None, domain=None, w=None):
+def images(arrays: Any, labels: Optional[Sequence[Any]] = None,
+           domain: Optional[Sequence[float]] = None, w: Optional[int] = None) -> None:
     """Display several images side by side (wrapping), each under its label or index."""
     arrays = list(arrays)
     if labels is not None and len(labels) != len(arrays):
@@ -85,7 +88,8 @@ def images(arrays, labels=None, domain=None, w=None):
             print("  %s: %s" % (name, _describe(a)))
 
 
-def show(thing, domain=None, labels=None, w=None, **kwargs):
+def show(thing: Any, domain: Optional[Sequence[float]] = None, labels: Optional[Sequence[Any]] = None,
+         w: Optional[int] = None, **kwargs: Any) -> None:
     """Display `thing`, inferring what it is: rank 2/3 arrays are images, rank 4 arrays and
     lists of arrays are image grids, anything else is printed."""
     del kwargs
