@@ -438,7 +438,8 @@ class FrozenGraphModel(SerializedModel):
     `layers` come from the metadata or, if it has none, from the graph's Relu/Softmax ops (read
     on first use, depths from static shapes)."""
 
-    _layer_names: Optional[Tuple[str, ...]] = None  # names-only layer list (manifest); depths then come from the graph
+    # names-only layer list (manifest); depths then come from the graph
+    _layer_names: Optional[Tuple[str, ...]] = None
 
     @classmethod
     def create(cls, model_url: PathLike, attrs: Mapping[str, Any],

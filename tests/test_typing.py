@@ -55,6 +55,7 @@ TYPED_MODULES = (
     "lucid_vgg.recipes.neuron_groups",
     "modelzoo.caffe_models",
     "modelzoo.fileio",
+    "modelzoo.images",
     "modelzoo.freezing",
     "modelzoo.layer_ops",
     "modelzoo.loading",

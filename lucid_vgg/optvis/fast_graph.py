@@ -44,7 +44,8 @@ def resolve_precision(precision: Optional[str]) -> str:
     return precision
 
 
-def to_bfloat16_graph_def(graph_def: tf.compat.v1.GraphDef, input_name: str = "input") -> tf.compat.v1.GraphDef:
+def to_bfloat16_graph_def(graph_def: tf.compat.v1.GraphDef,
+                          input_name: str = "input") -> tf.compat.v1.GraphDef:
     """A copy of `graph_def` computing in bfloat16: float32 constants and dtype attributes become
     bfloat16; the input placeholder stays float32 and is cast once (node `<input>/to_bfloat16`)."""
     from tensorflow.core.framework import graph_pb2, types_pb2  # pylint: disable=import-outside-toplevel
@@ -77,7 +78,8 @@ def to_bfloat16_graph_def(graph_def: tf.compat.v1.GraphDef, input_name: str = "i
     return out
 
 
-_FAST_GRAPHS: "weakref.WeakKeyDictionary[Model, Dict[Any, tf.compat.v1.GraphDef]]" = weakref.WeakKeyDictionary()
+_FAST_GRAPHS: "weakref.WeakKeyDictionary[Model, Dict[Any, tf.compat.v1.GraphDef]]" = \
+    weakref.WeakKeyDictionary()
 """model -> {(nodes, precision): GraphDef}"""
 
 
