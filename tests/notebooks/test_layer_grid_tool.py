@@ -10,7 +10,7 @@ import types
 
 import pytest
 
-NOTEBOOKS = pathlib.Path(__file__).parent.parent / "notebooks"
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
 TOOL = NOTEBOOKS / "tools" / "render_layer_grids.py"
 
 

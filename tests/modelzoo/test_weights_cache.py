@@ -197,7 +197,7 @@ CHILD = textwrap.dedent("""
 
 def test_two_processes_building_at_once(env, tmp_path):
     log = str(tmp_path / "builds.log")
-    script = CHILD.format(tests=os.path.dirname(__file__), log=log)
+    script = CHILD.format(tests=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), log=log)
     run_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     a, b = str(tmp_path / "a.ready"), str(tmp_path / "b.ready")
     procs = [subprocess.Popen([sys.executable, "-c", script, x, y], env=run_env, stdout=subprocess.PIPE,
@@ -369,7 +369,7 @@ BUILD_CHILD = textwrap.dedent("""
 def test_two_builds_into_two_empty_caches_are_byte_identical(tmp_path):
     """Protobuf writes node attrs (a map) in per-process hash order unless asked to be
     deterministic: each build runs in its own process, as rebuilds do."""
-    script = BUILD_CHILD.format(tests=os.path.dirname(__file__))
+    script = BUILD_CHILD.format(tests=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     for name in ("a", "b"):
         run_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", LUCID_VGG_CACHE=str(tmp_path / name))
         run_env.pop("LUCID_VGG_VGG16_PB", None)

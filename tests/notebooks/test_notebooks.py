@@ -12,7 +12,7 @@ nbformat = pytest.importorskip("nbformat", reason="install the 'notebooks' extra
 jupytext = pytest.importorskip("jupytext", reason="install the 'notebooks' extra")
 from nbclient import NotebookClient  # noqa: E402
 
-FOLDER = pathlib.Path(__file__).parent.parent / "notebooks"
+FOLDER = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = sorted(p.stem for p in FOLDER.glob("*.ipynb"))
 IMAGE_TYPES = ("image/png", "image/jpeg")
 

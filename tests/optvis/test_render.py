@@ -14,7 +14,7 @@ from lucid_vgg.optvis import objectives, param, render, transform
 from lucid_vgg.optvis.overrides import redirected_relu_override
 from lucid_vgg.optvis.param.variables import make_variable, rng
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/: conftest.py
 C21, C31 = "conv2_1/conv2_1", "conv3_1/conv3_1"
 
 
