@@ -39,6 +39,11 @@ def _check_units(units, depth, layer):
         if depth is None:
             raise ValueError(f"layer {layer!r} has no known depth; pass units= explicitly.")
         return list(range(depth))
+    if isinstance(units, range) and len(units):  # bounds first: range(0, 3_000_000_000) is cheap
+        low, high = min(units[0], units[-1]), max(units[0], units[-1])
+        bad = low if low < 0 else high if depth is not None and high >= depth else None
+        if bad is not None:
+            raise ValueError(f"unit {bad} is out of range for layer {layer!r} with {depth} channels.")
     out = []
     for u in units:
         if isinstance(u, bool) or not isinstance(u, (int, np.integer)):
@@ -94,6 +99,30 @@ def render_units(model, layer, units, size=128, steps=512, transforms=None, opti
                           use_fixed_seed=use_fixed_seed, verbose=verbose, precision=precision)
 
 
+def check_render_layer(model, layer, out_dir=None, units=None, size=128, steps=512,
+                       batch_size=8):
+    """Every check render_layer makes before its first step; returns (layer name, units, out_dir).
+
+    In this order, so the cheap ones answer before any weights load: layer, units, batch_size,
+    steps, `size` (a positive int whose batch fits the parameterisation limit), `out_dir` (None
+    writes nothing; "" or a file or read-only directory is a ValueError, as is a directory sitting
+    at a unit's or the grid's file name), then the pooling's minimum image size (loads the graph).
+    """
+    name = _common.layer_name(model, layer)
+    depth = _common.get_layer(model, name).depth
+    units = _check_units(units, depth, name)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    _common.thresholds_of(steps)
+    size = _common.check_size(size, min(int(batch_size), len(units)))
+    out_dir = _common.check_out_dir(out_dir)
+    if out_dir is not None:
+        _common.check_files_writable([unit_path(out_dir, name, u) for u in units]
+                                     + [grid_path(out_dir, name)], f"render_layer's {name} PNGs")
+    _common.check_size_for_layers(model, name, size)
+    return name, units, out_dir
+
+
 def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, batch_size=8,
                  transforms=None, optimizer=None, seed=None, use_fixed_seed=False, n_cols=None,
                  verbose=False, progress=None, return_info=False, precision="float32"):
@@ -108,17 +137,14 @@ def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, ba
     units, so its images can differ from an uninterrupted run's). `progress(done, total)` is
     called after each batch. With `return_info=True` returns `(images, LayerRenderInfo)`.
     """
-    name = _common.layer_name(model, layer)
-    depth = _common.get_layer(model, name).depth
-    units = _check_units(units, depth, name)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    name, units, out_dir = check_render_layer(model, layer, out_dir, units, size, steps,
+                                             batch_size)
     info = LayerRenderInfo(layer=name, units=list(units))
     images = {}
 
     todo = []
     for u in units:
-        path = unit_path(out_dir, name, u) if out_dir else None
+        path = unit_path(out_dir, name, u) if out_dir is not None else None
         if path and os.path.exists(path):
             try:
                 img = _common.load_png(path)
@@ -142,14 +168,14 @@ def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, ba
         for u, img in zip(chunk, imgs):
             images[u] = img
             info.rendered.append(u)
-            if out_dir:
+            if out_dir is not None:
                 _common.save_png(img, unit_path(out_dir, name, u))
         done += len(chunk)
         if progress is not None:
             progress(done, len(units))
 
     stack = np.stack([images[u] for u in units]).astype(np.float32)
-    if out_dir:
+    if out_dir is not None:
         info.paths = [unit_path(out_dir, name, u) for u in units]
         if info.rendered or not os.path.exists(grid_path(out_dir, name)):
             cols = n_cols or int(math.ceil(math.sqrt(len(units))))
