@@ -73,8 +73,8 @@ def check_out_dir(out_dir: Any, name: str = "out_dir") -> Optional[str]:
         raise ValueError(f"{name} must be a directory path or None, got {out_dir!r}")
     path = os.fspath(out_dir)
     if not str(path).strip():
-        raise ValueError(f"{name} is an empty path: give a directory to write to, or "
-                         f"{name}=None to write nothing")
+        raise ValueError(f"{name} is an empty path: give a directory to write to "
+                         "(None writes nothing)")
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"{name} {path!r} exists and is not a directory")
     _check_writable_dir(path, name)
@@ -117,8 +117,8 @@ def _check_writable_dir(path: str, name: str) -> None:
         with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as e:
-        raise ValueError(f"{name} {path!r} is not writable ({e.strerror or e} in {existing!r}); "
-                         "choose another directory") from None
+        raise ValueError(f"{name} {path!r} cannot be written: {existing!r} refuses new files "
+                         f"({e.strerror or e}); choose another directory") from None
 
 
 def get_layer(model, layer):

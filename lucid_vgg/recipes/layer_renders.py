@@ -103,10 +103,10 @@ def check_render_layer(model, layer, out_dir=None, units=None, size=128, steps=5
                        batch_size=8):
     """Every check render_layer makes before its first step; returns (layer name, units, out_dir).
 
-    In this order, so the cheap ones answer before any weights load: layer, units, batch_size,
-    steps, `size` (a positive int whose batch fits the parameterisation limit), `out_dir` (None
-    writes nothing; "" or a file or read-only directory is a ValueError, as is a directory sitting
-    at a unit's or the grid's file name), then the pooling's minimum image size (loads the graph).
+    None of them loads the graph (render_layer then checks the pooling's minimum image size):
+    layer, units, batch_size, steps, `size` (a positive int whose batch fits the parameterisation
+    limit), `out_dir` (None writes nothing; "" or a file or read-only directory is a ValueError,
+    as is a directory sitting at a unit's or the grid's file name).
     """
     name = _common.layer_name(model, layer)
     depth = _common.get_layer(model, name).depth
@@ -119,7 +119,6 @@ def check_render_layer(model, layer, out_dir=None, units=None, size=128, steps=5
     if out_dir is not None:
         _common.check_files_writable([unit_path(out_dir, name, u) for u in units]
                                      + [grid_path(out_dir, name)], f"render_layer's {name} PNGs")
-    _common.check_size_for_layers(model, name, size)
     return name, units, out_dir
 
 
@@ -139,6 +138,7 @@ def render_layer(model, layer, out_dir=None, units=None, size=128, steps=512, ba
     """
     name, units, out_dir = check_render_layer(model, layer, out_dir, units, size, steps,
                                              batch_size)
+    _common.check_size_for_layers(model, name, size)
     info = LayerRenderInfo(layer=name, units=list(units))
     images = {}
 
