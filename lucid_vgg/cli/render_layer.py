@@ -101,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         layer_renders.check_render_layer(model, layer.name, args.out_dir, units, args.size,
                                          args.steps, args.batch_size)
     model.load_graphdef()  # a missing or corrupt graph: a runtime failure (exit 1)
+    if layer.name not in {node.name for node in model.graph_def.node}:  # as `render` says it
+        raise UsageError(model._unknown_layer_message(layer.name))  # pylint: disable=protected-access
     with usage_errors(f"--size {args.size}: "):
         _common.check_size_for_layers(model, layer.name, args.size)
     saved = [0]

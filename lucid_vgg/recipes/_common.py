@@ -59,8 +59,9 @@ def check_size_for_layers(model: Any, layers: Any, size: int, batch: int = 1) ->
     (the render's own check, made up front; models without `min_input_size` are not checked)."""
     from lucid_vgg.optvis.fast_graph import check_image_size
 
-    if hasattr(model, "min_input_size"):
-        names = [layer_name(model, layer) for layer in ([layers] if isinstance(layers, str) else layers)]
+    if hasattr(model, "min_input_size"):  # graph node names: "input" too, not only model.layers
+        names = [getattr(layer, "name", layer) for layer in
+                 ([layers] if isinstance(layers, str) else layers)]
         check_image_size(model, names, (batch, size, size, 3))
 
 
