@@ -735,7 +735,8 @@ ELSEWHERE = {
                                "unreachable VGG16 URL says what to do"],
     "tests/test_cli.py": ["bad usage exit 2", "bad unit exit 2", "runtime failure exit 1", "--debug"],
     "tests/test_faults.py": ["NaN/inf loss, divergence, NaN gradient, NaN image", "SIGINT/SIGTERM "
-                             "render saves a partial PNG", "interrupted render_layer resumes",
+                             "render saves a partial PNG", "SIGTERM while TensorFlow imports: exit 130",
+                             "interrupted render_layer resumes",
                              "SIGKILLed writer leaves no partial PNG/npy/pb", "SIGKILLed cache builder"],
 }
 

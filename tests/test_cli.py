@@ -73,6 +73,15 @@ def test_render_default_output_name(tiny_pb, tmp_path, capsys, monkeypatch):
     assert np.asarray(Image.open(tmp_path / "conv1_1_conv1_1_0.png")).shape == (16, 16, 3)
 
 
+def test_render_an_input_channel(tiny_pb, tmp_path, capsys):
+    """"input:n" reads the image, a graph node outside the layer table: the up-front size check
+    takes graph node names, so it renders."""
+    code, out, err = run(["render", "input:0", "--size", "16", "--steps", "2", "-q", "--no-transforms",
+                          "-o", str(tmp_path / "in.png"), "--model-pb", tiny_pb], capsys)
+    assert code == 0, err
+    assert (tmp_path / "in.png").is_file()
+
+
 def _exit_code(argv):
     try:
         return cli.main(argv)
