@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
                                          args.steps, args.batch_size)
     model.load_graphdef()  # a missing or corrupt graph: a runtime failure (exit 1)
     if layer.name not in {node.name for node in model.graph_def.node}:  # as `render` says it
-        raise UsageError(model._unknown_layer_message(layer.name))  # pylint: disable=protected-access
+        # pylint: disable-next=protected-access
+        raise UsageError(model._unknown_layer_message(layer.name))
     with usage_errors(f"--size {args.size}: "):
         _common.check_size_for_layers(model, layer.name, args.size)
     saved = [0]
