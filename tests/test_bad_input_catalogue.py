@@ -101,6 +101,13 @@ def sidecar_mismatch(c):
     return path
 
 
+def dir_at_unit_png(c):
+    """An out_dir where a directory sits at unit 1's PNG name (render_layer must refuse it)."""
+    out = c.tmp / "clash"
+    (out / "conv2_1_0001.png").mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def pickled_npy(c):
     path = str(c.tmp / "obj.npy")
     np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
@@ -150,6 +157,13 @@ rows(TypeError, ("must be float",),
      render_objective_returns_int=lambda c: vis(c, lambda T: tf.constant(1)))
 rows(ValueError, ("does not depend on the image",),
      render_objective_constant=lambda c: vis(c, lambda T: tf.constant(1.0)))
+rows(ValueError, ("does not depend on the image", "scaled by 0"),
+     render_objective_times_zero=lambda c: vis(c, objectives.channel(C21, 1) * 0.0),
+     render_zero_times_objective=lambda c: vis(c, 0 * objectives.channel(C21, 1)),
+     render_sum_of_zeroed_objectives=lambda c: vis(c, Objective.sum(
+         [objectives.channel(C21, 1) * 0, -0.0 * objectives.deepdream(C21)])))
+rows(ValueError, ("seed must be a non-negative integer", "-1"),
+     render_seed_negative=lambda c: run(c, f"{C21}:1", use_fixed_seed=-1))
 
 # -- render_vis: param_f, optimizer, transforms, thresholds -------------------------------------
 rows(TypeError, ("param_f must be a function", "not a tensor"),
@@ -554,6 +568,35 @@ rows(ValueError, ("n_groups=40 is larger than the number of channels", "16"),
      neuron_groups_too_many=lambda c: recipes.neuron_groups(c.model, c.photo, C21, n_groups=40, steps=1))
 rows(ValueError, ("n_groups must be at least 1",),
      neuron_groups_zero=lambda c: recipes.neuron_groups(c.model, c.photo, C21, n_groups=0, steps=1))
+rows(ValueError, ("out_dir is an empty path",),
+     render_layer_out_dir_empty=lambda c: recipes.render_layer(c.model, C21, out_dir="", units=[1], steps=0),
+     negative_positive_out_dir_empty=lambda c: recipes.negative_positive(c.model, C21, 1, size=16, steps=0,
+                                                                         out_dir=""),
+     interpolate_out_dir_empty=lambda c: recipes.interpolate(c.model, (C21, 1), (C21, 2), frames=2, size=16,
+                                                             steps=0, out_dir=""))
+rows(ValueError, ("out_dir", "exists and is not a directory"),
+     render_layer_out_dir_is_a_file=lambda c: recipes.render_layer(c.model, C21, out_dir=c.pb, units=[1], steps=0))
+rows(ValueError, ("out_dir", "cannot be written"),
+     render_layer_out_dir_read_only=lambda c: recipes.render_layer(c.model, C21, out_dir="/proc/lucid_vgg_out",
+                                                                   units=[1], steps=0))
+rows(ValueError, ("conv2_1_0001.png", "exists and is not a file"),
+     render_layer_directory_at_a_unit_png=lambda c: recipes.render_layer(
+         c.model, C21, out_dir=str(dir_at_unit_png(c)), units=[0, 1], size=16, steps=0))
+rows(ValueError, ("size must be a positive integer", "16.9"),
+     interpolate_size_float=lambda c: recipes.interpolate(c.model, (C21, 1), (C21, 2), frames=2, size=16.9,
+                                                          steps=0),
+     interpolate_plain_size_float=lambda c: recipes.interpolate(c.model, (C21, 1), (C21, 2), frames=2,
+                                                                aligned=False, size=16.9, steps=0),
+     interpolate_param_f_size_float=lambda c: recipes.interpolate_param_f(2, 16.9),
+     negative_positive_size_float=lambda c: recipes.negative_positive(c.model, C21, 1, size=16.9, steps=0),
+     diverse_images_size_float=lambda c: recipes.diverse_images(c.model, C21, 1, n=2, size=16.9, steps=0),
+     render_layer_size_float=lambda c: recipes.render_layer(c.model, C21, units=[1], size=16.9, steps=0))
+rows(ValueError, ("size must be a positive integer", "'128'"),
+     neuron_groups_size_string=lambda c: recipes.neuron_groups(c.model, c.photo, C21, n_groups=2, size="128",
+                                                               steps=0))
+rows(ValueError, ("cell_size", "more than the limit"),
+     activation_grid_cell_size_huge=lambda c: recipes.activation_grid_simple(c.model, c.photo, C21,
+                                                                             cell_size=20000, n_steps=1))
 
 
 @pytest.mark.parametrize("call, exc, words", R)
@@ -581,7 +624,7 @@ cli_rows(2,
          ("render_steps_zero", ["render", f"{C21}:1", "--steps", "0"], ["--steps", "positive integer"]),
          ("render_size_word", ["render", f"{C21}:1", "--size", "big"], ["--size", "positive integer"]),
          ("render_batch_negative", ["render", f"{C21}:1", "--batch", "-1"], ["--batch", "positive integer"]),
-         ("render_seed_word", ["render", f"{C21}:1", "--seed", "x"], ["--seed", "invalid int"]),
+         ("render_seed_word", ["render", f"{C21}:1", "--seed", "x"], ["--seed", "integer >= 0"]),
          ("render_unknown_option", ["render", f"{C21}:1", "--sise", "3"], ["unrecognized arguments"]),
          ("render_no_colon", ["render", C21], ["must look like 'layer:channel'"]),
          ("render_channel_word", ["render", f"{C21}:x"], ["must look like 'layer:channel'"]),
@@ -607,6 +650,45 @@ cli_rows(2,
                                                                                            "VGG16_caffe"]),
          ("convert_h5_no_file", ["convert-h5"], ["required: file"]),
          ("layers_extra_arg", ["layers", "extra"], ["unrecognized arguments"]))
+# checked before the weights load or a step runs (issue 17): sizes, seeds, output locations
+cli_rows(2,
+         ("render_size_huge", ["render", f"{C21}:1", "--size", "100000", "{pb}"],
+          ["size=100000 with a batch of 1", "more than the limit"]),
+         ("render_batch_huge", ["render", f"{C21}:1", "--batch", "100000", "--size", "64", "{pb}"],
+          ["size=64 with a batch of 100000", "more than the limit"]),
+         ("render_size_below_the_pooling", ["render", f"{C21}:1", "--size", "1", "{pb}"],
+          ["--size 1", "too small", "2x2 px"]),
+         ("render_seed_negative", ["render", f"{C21}:1", "--seed", "-1"], ["--seed", "integer >= 0, got -1"]),
+         ("render_output_is_a_directory", ["render", f"{C21}:1", "--model-pb", "{tiny}", "-o",
+                                           "{clash}/conv2_1_0001.png"],
+          ["is a directory"]),
+         ("render_output_empty", ["render", f"{C21}:1", "--model-pb", "{tiny}", "-o", ""], ["must be a file path"]),
+         ("render_output_read_only", ["render", f"{C21}:1", "--model-pb", "{tiny}", "-o", "/proc/x.png"],
+          ["cannot be written", "'/proc'"]),
+         ("render_layer_out_dir_empty", ["render-layer", C21, "", "--units", "0", "{mp}"], ["empty path"]),
+         ("render_layer_out_dir_is_a_file", ["render-layer", C21, "{tiny}", "--units", "0", "{mp}"],
+          ["exists and is not a directory"]),
+         ("render_layer_out_dir_read_only", ["render-layer", C21, "/proc/lucid_vgg_out", "--units", "0", "{mp}"],
+          ["cannot be written"]),
+         ("render_layer_directory_at_a_unit_png", ["render-layer", C21, "{clash}", "--units", "0-1", "{mp}"],
+          ["conv2_1_0001.png", "exists and is not a file"]),
+         ("render_layer_units_range_huge", ["render-layer", C21, "{out}", "--units", "0-3000000000", "{mp}"],
+          ["unit 128 is out of range"]),
+         ("render_layer_size_huge", ["render-layer", C21, "{out}", "--size", "100000", "{mp}"],
+          ["size=100000", "more than the limit"]),
+         ("render_layer_size_below_the_pooling", ["render-layer", C31, "{out}", "--size", "2", "--units", "0",
+                                                  "{mp}"], ["--size 2", "too small"]),
+         ("render_layer_size_float", ["render-layer", C21, "{out}", "--size", "16.5", "{mp}"],
+          ["--size", "positive integer"]),
+         ("render_layer_seed_negative", ["render-layer", C21, "{out}", "--seed", "-1", "{mp}"],
+          ["--seed", "integer >= 0"]),
+         ("render_layer_fc6_conv_only", ["render-layer", "fc6/fc6", "{out}", "--units", "0", "{mp}"],
+          ["not in this VGG16_caffe graph", "convert-h5"]),
+         ("convert_h5_output_empty", ["convert-h5", "{garbage}", "-o", ""], ["-o/--output", "must be a file path"]),
+         ("convert_h5_output_is_a_directory", ["convert-h5", "{garbage}", "-o", "{clash}/conv2_1_0001.png"],
+          ["-o/--output", "is a directory"]),
+         ("convert_h5_output_read_only", ["convert-h5", "{garbage}", "-o", "/proc/vgg16.pb"],
+          ["-o/--output", "cannot be written"]))
 cli_rows(1,
          ("layers_missing_pb", ["layers", "--model-pb", "{missing}"], ["GraphFileNotFound", "does not exist"]),
          ("layers_corrupt_pb", ["layers", "--model-pb", "{garbage}"], ["CorruptGraphError", "not a valid GraphDef"]),
@@ -625,7 +707,9 @@ def test_cli_bad_input(argv, code, words, ctx, tmp_path, capsys):
     garbage = tmp_path / "garbage.pb"
     garbage.write_bytes(b"not a graph at all\n" * 10)
     subs = {"{pb}": ["--model-pb", ctx.pb, "-o", str(tmp_path / "x.png")], "{mp}": ["--model-path", ctx.pb]}
+    (tmp_path / "clash" / "conv2_1_0001.png").mkdir(parents=True)
     values = {"{out}": str(tmp_path / "out"), "{missing}": str(tmp_path / "missing.pb"),
+              "{tiny}": ctx.pb, "{clash}": str(tmp_path / "clash"),
               "{garbage}": str(garbage), "{png}": str(tmp_path / "o.png"),
               "{missing_h5}": str(tmp_path / "missing.h5")}
     args = []
@@ -647,6 +731,7 @@ def test_cli_bad_input(argv, code, words, ctx, tmp_path, capsys):
     for w in words:
         assert w in err, err
     assert not (tmp_path / "x.png").exists() and not (tmp_path / "o.png").exists()  # nothing half-made
+    assert not (tmp_path / "out").exists() and os.listdir(tmp_path / "clash") == ["conv2_1_0001.png"]
 
 
 # -- property tests (what tests/test_objectives.py does not already cover) ---------------------------
@@ -725,7 +810,8 @@ ELSEWHERE = {
                                "unreachable VGG16 URL says what to do"],
     "tests/cli/test_cli.py": ["bad usage exit 2", "bad unit exit 2", "runtime failure exit 1", "--debug"],
     "tests/test_faults.py": ["NaN/inf loss, divergence, NaN gradient, NaN image", "SIGINT/SIGTERM "
-                             "render saves a partial PNG", "interrupted render_layer resumes",
+                             "render saves a partial PNG", "SIGTERM while TensorFlow imports: exit 130",
+                             "interrupted render_layer resumes",
                              "SIGKILLed writer leaves no partial PNG/npy/pb", "SIGKILLed cache builder"],
 }
 

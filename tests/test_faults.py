@@ -139,6 +139,45 @@ def test_cli_render_interrupted_by_sigint_or_sigterm_saves_partial_png(tiny_pb, 
         assert [p.name for p in d.iterdir()] == ["unit.png"]  # no temp file left behind
 
 
+SLOW_IMPORT = textwrap.dedent("""
+    import builtins, sys, time
+    from lucid_vgg import cli
+    real_import = builtins.__import__
+    ready = sys.argv.pop(1)
+
+    def slow_tensorflow(name, *args, **kwargs):
+        # TensorFlow's first import, slowed down, failing the way NumPy's C extension does when
+        # a signal interrupts it: the KeyboardInterrupt comes out as an ImportError
+        if name == "tensorflow" and "tensorflow" not in sys.modules:
+            open(ready, "w").close()
+            try:
+                time.sleep(120)
+            except KeyboardInterrupt as e:
+                raise ImportError("PyCapsule_Import could not import module 'datetime'") from e
+        return real_import(name, *args, **kwargs)
+
+    builtins.__import__ = slow_tensorflow
+    sys.exit(cli.main(sys.argv[1:]))
+""")
+
+
+def test_cli_sigterm_during_start_up_is_an_interruption(tiny_pb, tmp_path):
+    """SIGTERM while TensorFlow is being imported: exit 130 'interrupted', not exit 1 with the
+    ImportError an extension module makes of the KeyboardInterrupt (nor death by the signal)."""
+    ready = tmp_path / "importing-tensorflow"
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_IMPORT, str(ready), "layers", "--model-pb",
+                             tiny_pb], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not ready.exists():
+        assert proc.poll() is None and time.monotonic() - t0 < 90, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "lucid-vgg layers: interrupted"
+    assert "Traceback" not in err and out == ""
+
+
 def _interrupt_on_call(monkeypatch, n):
     real_step = render.Visualization.step
     calls = []

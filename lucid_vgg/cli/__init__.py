@@ -46,50 +46,77 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_OUT_OF_MEMORY = ("MemoryError", "ResourceExhaustedError")
+
+
 def _one_line(exc: BaseException) -> str:
-    """The exception as one line: its message (a KeyError's unquoted), typed unless a UsageError."""
+    """The exception as one line: its message (a KeyError's unquoted), typed unless a UsageError;
+    running out of memory says so first (a MemoryError's own message is empty)."""
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     text = " ".join(text.split())
-    return text if isinstance(exc, UsageError) else f"{type(exc).__name__}: {text}"
+    if isinstance(exc, UsageError):
+        return text
+    if type(exc).__name__ in _OUT_OF_MEMORY:
+        return (f"out of memory: render smaller images (--size) or fewer at a time (--batch, "
+                f"--batch-size) ({type(exc).__name__}{': ' + text if text else ''})")
+    return f"{type(exc).__name__}: {text}"
 
 
-class _SigtermAsInterrupt:
-    """While active (main thread only), SIGTERM raises KeyboardInterrupt like Ctrl-C, so a killed
-    render saves the image it reached and a render-layer job keeps its finished units."""
+class _SignalsAsInterrupt:
+    """While active (main thread only), SIGTERM and SIGINT raise KeyboardInterrupt, so a killed
+    render saves the image it reached and a render-layer job keeps its finished units.
+
+    `received` remembers the signal: a C extension being imported when it arrives (NumPy,
+    TensorFlow) may turn the KeyboardInterrupt into an ImportError, which main() still reports
+    as an interruption (exit 130) instead of a failure (exit 1)."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
     def __enter__(self):
-        self.saved = None
+        self.saved = {}
+        self.received: Optional[int] = None
         if threading.current_thread() is threading.main_thread():
             def interrupt(signum, frame):
+                self.received = signum
                 raise KeyboardInterrupt(f"signal {signum}")
-            self.saved = signal.signal(signal.SIGTERM, interrupt)
+            for sig in self.SIGNALS:
+                self.saved[sig] = signal.signal(sig, interrupt)
         return self
 
     def __exit__(self, *exc):
-        if self.saved is not None:
-            signal.signal(signal.SIGTERM, self.saved)
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
         return False
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the CLI on `argv` (default: sys.argv[1:]); returns the exit code."""
-    # read when a subcommand imports TensorFlow: its C++ info/warning logs off. (TF 2.21 still
-    # prints its oneDNN notice, logged before absl's logging is set up; left as it is.)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    try:
-        with _SigtermAsInterrupt():
+    """Run the CLI on `argv` (default: sys.argv[1:]); returns the exit code.
+
+    The signal handlers come first, so SIGTERM during start-up (argument parsing, importing
+    TensorFlow, loading the model) is an interruption (exit 130), as it is during a render.
+    """
+    with _SignalsAsInterrupt() as signals:
+        where, debug = PROG, False
+        try:
+            # read when a subcommand imports TensorFlow: its C++ info/warning logs off. (TF 2.21
+            # still prints its oneDNN notice, logged before absl's logging is set up.)
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+            where, debug = f"{PROG} {args.command}", args.debug
+            logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                                format="%(levelname)s %(name)s: %(message)s")
             return args.run(args)
-    except KeyboardInterrupt:
-        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except Exception as e:  # noqa: BLE001  -- every failure: one line, exit 2 (usage) or 1
-        if args.debug:
-            raise
-        print(f"{PROG} {args.command}: error: {_one_line(e)}", file=sys.stderr)
-        return 2 if isinstance(e, UsageError) else 1
+        except KeyboardInterrupt:
+            print(f"{where}: interrupted", file=sys.stderr)
+            return 130
+        except Exception as e:  # noqa: BLE001  -- every failure: one line, exit 2 (usage) or 1
+            if signals.received is not None:  # the interrupt, wrapped by an extension module
+                print(f"{where}: interrupted", file=sys.stderr)
+                return 130
+            if debug:
+                raise
+            print(f"{where}: error: {_one_line(e)}", file=sys.stderr)
+            return 2 if isinstance(e, UsageError) else 1
 
 
 __all__ = ["main", "build_parser", "UsageError", "SUBCOMMANDS"]

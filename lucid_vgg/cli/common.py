@@ -3,7 +3,8 @@
 Kept free of TensorFlow imports so `--help` and usage errors answer without loading it.
 """
 import argparse
-from typing import TYPE_CHECKING, Any, Callable, Optional
+import contextlib
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 if TYPE_CHECKING:  # for annotations only: modelzoo imports TensorFlow
     from modelzoo.vision_base import Model
@@ -11,6 +12,17 @@ if TYPE_CHECKING:  # for annotations only: modelzoo imports TensorFlow
 
 class UsageError(Exception):
     """Bad input from the user: reported in one line, exit code 2."""
+
+
+@contextlib.contextmanager
+def usage_errors(prefix: str = "") -> Iterator[None]:
+    """Inside the block, the library's argument checks (ValueError, TypeError, KeyError) are
+    UsageErrors (exit 2): wrap only checks that run before any work, never the work itself."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError) as e:
+        text = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+        raise UsageError(prefix + text) from e
 
 
 def int_at_least(low: int) -> Callable[[str], int]:

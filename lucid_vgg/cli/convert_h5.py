@@ -18,9 +18,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Convert and write the graph; exit code 0 (a missing or wrong file is a runtime failure)."""
+    """Convert and write the graph; exit code 0 (a missing or wrong .h5 is a runtime failure, an
+    output path that cannot be written a usage error, found before converting)."""
+    from lucid_vgg.cli.common import usage_errors
+    from lucid_vgg.recipes._common import check_output_file
     from modelzoo.weights.keras_h5 import convert_keras_h5
     from modelzoo.weights.cache import default_cache_file
+
+    if args.output is not None:  # before the conversion: '' would have meant "the cache"
+        with usage_errors("-o/--output: "):
+            check_output_file(args.output, "output")
 
     graph_def = convert_keras_h5(args.file, args.output)
     dense = any(node.name == "prob" for node in graph_def.node)

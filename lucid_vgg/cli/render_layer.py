@@ -2,9 +2,12 @@
 through `recipes.render_layer` (resumable: units already in OUT_DIR are loaded, not rendered)."""
 import argparse
 import sys
-from typing import List
+from typing import TYPE_CHECKING, List
 
-from lucid_vgg.cli.common import UsageError, int_at_least, zoo_model
+from lucid_vgg.cli.common import UsageError, int_at_least, usage_errors, zoo_model
+
+if TYPE_CHECKING:  # for annotations only: modelzoo imports TensorFlow
+    from modelzoo.vision_base import Layer
 
 NAME = "render-layer"
 HELP = "render every unit of a layer to PNGs and a grid (resumable)"
@@ -12,28 +15,55 @@ DESCRIPTION = ("Render every unit of a layer to PNGs plus a labelled grid "
                "(resumable: units already in OUT_DIR are skipped).")
 
 
-def parse_units(text: str) -> List[int]:
-    """'0-7,12,20-23' -> [0, ..., 7, 12, 20, ..., 23] (an argparse `type`: no duplicates, not empty)."""
-    units: List[int] = []
+MAX_UNITS_UNKNOWN_DEPTH = 65536
+"""The most units `--units` may name for a layer whose depth the model does not know."""
+
+
+def parse_units(text: str) -> List[range]:
+    """'0-7,12,20-23' -> [range(0, 8), range(12, 13), range(20, 24)] (an argparse `type`).
+
+    Kept as ranges, never expanded here: `0-3000000000` costs nothing until `expand_units` has
+    checked it against the layer's depth. Ranges must not overlap, and there must be one.
+    """
+    spans: List[range] = []
     for part in (p.strip() for p in str(text).split(",")):
         if not part:
             continue
         try:
             low, sep, high = part.partition("-")
-            span = range(int(low), int(high) + 1) if sep else [int(part)]
-            if not span:
+            span = range(int(low), int(high) + 1) if sep else range(int(part), int(part) + 1)
+            if not span or span.start < 0:
                 raise ValueError
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"bad unit {part!r} in {text!r}: expected units like '0-7,12' (ranges low-high, "
                 "low <= high)") from None
-        units.extend(span)
-    repeated = sorted({u for u in units if units.count(u) > 1})
-    if repeated:
-        raise argparse.ArgumentTypeError(f"units {text!r} name {repeated} more than once")
-    if not units:
+        spans.append(span)
+    if not spans:
         raise argparse.ArgumentTypeError(f"no units in {text!r}")
-    return units
+    ordered = sorted(spans, key=lambda r: r.start)
+    repeated: List[int] = []
+    for before, after in zip(ordered, ordered[1:]):  # overlaps, in constant memory per pair
+        repeated.extend(range(after.start, min(before.stop, after.stop))[:10])
+    if repeated:
+        shown = sorted(set(repeated))[:10]
+        raise argparse.ArgumentTypeError(f"units {text!r} name {shown}"
+                                         f"{'...' if len(shown) == 10 else ''} more than once")
+    return spans
+
+
+def expand_units(spans: List[range], layer: "Layer") -> List[int]:
+    """The units of `spans` as one list, after checking their bounds against the layer's depth
+    (so the list is never larger than the layer); UsageError when a unit is out of range."""
+    depth = layer.depth
+    too_big = [max(span.start, depth) for span in spans if depth is not None and span[-1] >= depth]
+    if too_big:
+        raise UsageError(f"unit {too_big[0]} is out of range for layer {layer.name!r} with "
+                         f"{depth} channels.")
+    if layer.depth is None and sum(len(span) for span in spans) > MAX_UNITS_UNKNOWN_DEPTH:
+        raise UsageError(f"layer {layer.name!r} has no known depth; name at most "
+                         f"{MAX_UNITS_UNKNOWN_DEPTH} units with --units")
+    return [u for span in spans for u in span]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +77,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int_at_least(1), default=128, help="image size in pixels (default 128)")
     parser.add_argument("--steps", type=int_at_least(0), default=512, help="optimisation steps (default 512)")
     parser.add_argument("--batch-size", type=int_at_least(1), default=8, help="units per batch (default 8)")
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible renders")
+    parser.add_argument("--seed", type=int_at_least(0), default=None,
+                        help="seed (>= 0) for reproducible renders")
     parser.add_argument("--fixed-seed", action="store_true", help="pass use_fixed_seed to render_vis")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -57,20 +88,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Render the layer's units; 0, or 130 when interrupted (finished units stay saved)."""
     from lucid_vgg import recipes
+    from lucid_vgg.recipes import _common, layer_renders
 
     def say(text):
         if not args.quiet:
             print(text, file=sys.stderr, flush=True)
 
     model = zoo_model(args.model, args.model_path)
-    try:  # the model's layer table: known before any weights are loaded
+    with usage_errors():  # the model's layer table and the arguments: before any weights load
         layer = model.get_layer(args.layer)
-    except KeyError as e:
-        raise UsageError(e.args[0]) from None
-    too_big = [u for u in args.units or () if layer.depth is not None and u >= layer.depth]
-    if too_big:
-        raise UsageError(f"unit {too_big[0]} is out of range for layer {layer.name!r} with "
-                         f"{layer.depth} channels.")
+        units = None if args.units is None else expand_units(args.units, layer)
+        layer_renders.check_render_layer(model, layer.name, args.out_dir, units, args.size,
+                                         args.steps, args.batch_size)
+    model.load_graphdef()  # a missing or corrupt graph: a runtime failure (exit 1)
+    if layer.name not in {node.name for node in model.graph_def.node}:  # as `render` says it
+        # pylint: disable-next=protected-access
+        raise UsageError(model._unknown_layer_message(layer.name))
+    with usage_errors(f"--size {args.size}: "):
+        _common.check_size_for_layers(model, layer.name, args.size)
     saved = [0]
 
     def progress(done, total):
@@ -79,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         _, info = recipes.render_layer(
-            model, layer.name, out_dir=args.out_dir, units=args.units, size=args.size,
+            model, layer.name, out_dir=args.out_dir, units=units, size=args.size,
             steps=args.steps, batch_size=args.batch_size, seed=args.seed,
             use_fixed_seed=args.fixed_seed, return_info=True, progress=progress)
     except KeyboardInterrupt:

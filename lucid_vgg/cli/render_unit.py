@@ -5,7 +5,6 @@ against the model's layer table before anything is traced, then rendered exactly
 `render.render_vis(model, "layer:n", param_f, use_fixed_seed=seed)` call would render it.
 """
 import argparse
-import os
 import re
 import sys
 from typing import TYPE_CHECKING, Any, List, Optional
@@ -15,7 +14,8 @@ if TYPE_CHECKING:  # for annotations only: these import TensorFlow
     from lucid_vgg.optvis.visualization import Visualization
     from modelzoo.vision_base import Model
 
-from lucid_vgg.cli.common import UsageError, add_model_pb_argument, int_at_least, loaded_vgg16
+from lucid_vgg.cli.common import (UsageError, add_model_pb_argument, int_at_least, loaded_vgg16,
+                                  usage_errors)
 
 NAME = "render"
 HELP = "render a unit of VGG16_caffe to a PNG"
@@ -25,10 +25,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the `render` arguments."""
     positive = int_at_least(1)
     parser.add_argument("objective", help='what to maximise, "layer:channel", e.g. "conv4_1/conv4_1:12"')
-    parser.add_argument("--size", type=positive, default=128, help="image width and height (default 128)")
+    parser.add_argument("--size", type=positive, default=128,
+                        help="image width and height (default 128; size x size x batch x 3 at most "
+                             "2**28 values, and at least what the layer's pooling needs)")
     parser.add_argument("--steps", type=positive, default=512, help="optimisation steps (default 512)")
     parser.add_argument("--batch", type=positive, default=1, help="images rendered side by side (default 1)")
-    parser.add_argument("--seed", type=int, default=None, help="seed for a reproducible render")
+    parser.add_argument("--seed", type=int_at_least(0), default=None,
+                        help="seed (>= 0) for a reproducible render")
     parser.add_argument("-o", "--output", default=None, help="PNG to write (default: <layer>_<channel>.png)")
     parser.add_argument("--no-transforms", action="store_true", help="optimise without Lucid's standard transforms")
     parser.add_argument("--no-relu-override", action="store_true", help="plain ReLU gradients from the first step")
@@ -37,19 +40,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def output_path(objective: str, output: Optional[str] = None) -> str:
-    """The PNG to write (`<layer>_<channel>.png` by default); UsageError if it cannot be written."""
-    output = output or re.sub(r"[^A-Za-z0-9_.-]+", "_", objective) + ".png"
-    if not output.lower().endswith(".png"):
+    """The PNG to write (`<layer>_<channel>.png` by default); UsageError if it cannot be written
+    (not .png, empty, a directory, in a missing or read-only directory), checked before any work."""
+    from lucid_vgg.recipes._common import check_output_file
+
+    if output is None:
+        output = re.sub(r"[^A-Za-z0-9_.-]+", "_", objective) + ".png"
+    if output.strip() and not output.lower().endswith(".png"):
         raise UsageError(f"output {output!r} must be a .png file")
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        raise UsageError(f"output directory {folder!r} does not exist")
-    return output
+    with usage_errors("-o/--output: "):
+        return check_output_file(output, "output")
 
 
-def check_objective(model: "Model", objective: "Objective") -> None:
+def check_objective(model: "Model", objective: "Objective") -> List[str]:
     """Dry-run `objective` on placeholders shaped like the model's layers, so an unknown layer or
-    a channel out of range is a UsageError before the render is built.
+    a channel out of range is a UsageError before the render is built; returns the layers it reads.
 
     A layer must be a node of the model's graph; its depth is `model.layers`' (unknown, hence
     not range-checked, for a graph node outside the layer table).
@@ -58,10 +63,12 @@ def check_objective(model: "Model", objective: "Objective") -> None:
 
     in_graph = {node.name for node in model.graph_def.node}
     depths = {layer.name: layer.depth for layer in model.layers}
+    read: List[str] = []
 
     def T(name: str) -> Any:  # pylint: disable=invalid-name  (Lucid's name for the layer accessor)
         if name not in in_graph:
             raise UsageError(model._unknown_layer_message(name))  # pylint: disable=protected-access
+        read.append(name)
         return tf.compat.v1.placeholder(tf.float32, [1, None, None, depths.get(name)])
 
     with tf.Graph().as_default():
@@ -69,6 +76,7 @@ def check_objective(model: "Model", objective: "Objective") -> None:
             objective(T)
         except (ValueError, TypeError) as e:
             raise UsageError(str(e)) from e
+    return read
 
 
 def _save_png(images: Any, path: str) -> None:
@@ -85,15 +93,18 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from lucid_vgg.optvis import objectives, param, render
+    from lucid_vgg.recipes._common import check_size, check_size_for_layers
 
     text = args.objective.strip()
     output = output_path(text, args.output)
-    try:
+    with usage_errors():  # all before the weights load: the objective and the image size
         objective = objectives.as_objective(text)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    with usage_errors():
+        check_size(args.size, args.batch)
     model = loaded_vgg16(args.model_pb)
-    check_objective(model, objective)
+    layers = check_objective(model, objective)
+    with usage_errors(f"--size {args.size}: "):
+        check_size_for_layers(model, layers, args.size, args.batch)
 
     values: List[float] = []
     last_vis: List["Visualization"] = []

@@ -109,6 +109,11 @@ class Objective:
 
     def __mul__(self, other: Any) -> "Objective":
         other = _operand(other, "*")
+        if _is_number(other) and other == 0:
+            # 0 * obj has gradient 0, not None: cut the path so the render's "does not depend on
+            # the image" check sees it as the constant it is (the value stays 0 * obj)
+            return Objective(lambda T: other * tf.stop_gradient(self(T)), self.name,
+                             self.description)
         if _is_number(other):
             return Objective(lambda T: other * self(T), self.name, self.description)
         return Objective(lambda T: self(T) * other(T), self.name, self.description)

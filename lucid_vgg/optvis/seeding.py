@@ -20,6 +20,8 @@ def seed_of(use_fixed_seed: SeedLike) -> Optional[int]:
     if use_fixed_seed is True:
         return 0
     if isinstance(use_fixed_seed, (int, np.integer)):
+        if use_fixed_seed < 0:  # NumPy's generators refuse them (with a message naming no seed)
+            raise ValueError(f"a seed must be a non-negative integer, got {int(use_fixed_seed)}")
         return int(use_fixed_seed)
     raise TypeError(f"a seed must be True, False, None or an int, got "
                     f"{type(use_fixed_seed).__name__}: {use_fixed_seed!r}")

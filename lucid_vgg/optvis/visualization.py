@@ -121,7 +121,8 @@ class Visualization:
         pairs = [(g, v) for g, v in zip(grads, self.variables) if g is not None]
         if not pairs:
             raise ValueError(f"objective {self.objective_f.description or self.objective_f.name!r} "
-                             "does not depend on the image being optimised")
+                             "does not depend on the image being optimised (no gradient path to it: a "
+                             "constant, or an objective scaled by 0)")
         self.optimizer.apply_gradients(pairs)
         for var, projection in getattr(self.store, "constraints", ()):
             var.assign(projection(var))

@@ -57,6 +57,85 @@ def render(model: Model, objective: ObjectiveLike, param_f: ParamF, steps: Steps
     return np.asarray(out[-1], dtype=np.float32)
 
 
+def check_size(size: Any, batch: int = 1, name: str = "size") -> int:
+    """An image side as a positive int (16.9 is refused, never truncated) for which `batch`
+    images [batch, size, size, 3] stay within the parameterisation limit: one size check for
+    every recipe and the CLI, made before any weights load or step runs."""
+    from lucid_vgg.optvis.param import _checks
+
+    size = _checks.positive_int(size, name)
+    _checks.image_size((int(batch), size, size, 3), f"{name}={size} with a batch of {batch}: shape")
+    return size
+
+
+def check_size_for_layers(model: Any, layers: Any, size: int, batch: int = 1) -> None:
+    """ValueError when a `size` px image is smaller than the pooling in front of `layers` needs
+    (the render's own check, made up front; models without `min_input_size` are not checked)."""
+    from lucid_vgg.optvis.fast_graph import check_image_size
+
+    if hasattr(model, "min_input_size"):  # graph node names: "input" too, not only model.layers
+        names = [getattr(layer, "name", layer) for layer in
+                 ([layers] if isinstance(layers, str) else layers)]
+        check_image_size(model, names, (batch, size, size, 3))
+
+
+def check_out_dir(out_dir: Any, name: str = "out_dir") -> Optional[str]:
+    """`out_dir` as a path a recipe can write into, or None ("write nothing"), checked before the
+    first step: an empty path, a file, or a directory that cannot be written is a ValueError."""
+    if out_dir is None:
+        return None
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise ValueError(f"{name} must be a directory path or None, got {out_dir!r}")
+    path = os.fspath(out_dir)
+    if not str(path).strip():
+        raise ValueError(f"{name} is an empty path: give a directory to write to "
+                         "(None writes nothing)")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(f"{name} {path!r} exists and is not a directory")
+    _check_writable_dir(path, name)
+    return path
+
+
+def check_output_file(path: Any, name: str = "output") -> str:
+    """A file path that can be written: not empty, not a directory, in a writable directory."""
+    if not isinstance(path, (str, os.PathLike)) or not str(os.fspath(path)).strip():
+        raise ValueError(f"{name} must be a file path, got {path!r}")
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"{name} {path!r} is a directory; give a file name inside it instead")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{name} directory {folder!r} does not exist")
+    _check_writable_dir(folder, name)
+    return path
+
+
+def check_files_writable(paths: Any, what: str) -> None:
+    """ValueError naming the first of `paths` that exists but is not a regular file."""
+    for path in paths:
+        if os.path.lexists(path) and not os.path.isfile(path):
+            raise ValueError(f"{path!r} exists and is not a file, so {what} cannot be written "
+                             "there: move it away or choose another directory")
+
+
+def _check_writable_dir(path: str, name: str) -> None:
+    """Probe the directory (or its nearest existing parent, to be created) with a temporary file:
+    a read-only or foreign directory fails here, before any work, not after the render."""
+    import tempfile
+
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError(f"{name} {path!r} cannot be created: {existing!r} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as e:
+        raise ValueError(f"{name} {path!r} cannot be written: {existing!r} refuses new files "
+                         f"({e.strerror or e}); choose another directory") from None
+
+
 def get_layer(model: Model, layer: Any) -> Layer:
     """The model's Layer for a name or anything with a `.name` (KeyError listing the real names
     otherwise)."""

@@ -31,11 +31,12 @@ def _crop(vis, grid_shape, W):
 
 
 def _check_cell_size(cell_size):
+    """`cell_size` as the recipes' one size check reads it, and more than the 2 x CROP crop."""
     if isinstance(cell_size, bool) or not isinstance(cell_size, (int, np.integer)) \
             or cell_size <= 2 * CROP:
         raise ValueError(f"cell_size must be an integer > {2 * CROP} (cells are cropped by "
                          f"{CROP} px per side), got {cell_size!r}.")
-    return int(cell_size)
+    return _common.check_size(cell_size, name="cell_size")
 
 
 def _save_grid(out_dir, name, cells, suffix):
@@ -64,6 +65,7 @@ def activation_grid_simple(model: Model, img: ArrayLike, layer: LayerRef, cell_s
         raise ValueError(f"mode must be 'direction' or 'unit', got {mode!r}.")
     W = _check_cell_size(cell_size)
     name = _common.layer_name(model, layer)
+    out_dir = _common.check_out_dir(out_dir)
     img, acts = _common.spatial_activations(model, img, name, "activation_grid_simple")
     acts_flat = acts.reshape([-1, acts.shape[-1]])
     N = len(acts_flat)
@@ -139,6 +141,7 @@ def activation_grid(model: Model, img: ArrayLike, layer: LayerRef, n_groups: int
 
     W = _check_cell_size(cell_size)
     name = _common.layer_name(model, layer)
+    out_dir = _common.check_out_dir(out_dir)
     img, acts = _common.spatial_activations(model, img, name, "activation_grid")
     acts_flat = acts.reshape([-1, acts.shape[-1]]).astype(np.float32)
     N = len(acts_flat)

@@ -48,6 +48,9 @@ def negative_positive(model: Model, layer: LayerRef, unit: int, size: int = 128,
 
     name = _common.layer_name(model, layer)
     unit = _common.check_unit(model, name, unit)
+    size = _common.check_size(size, 2)
+    out_dir = _common.check_out_dir(out_dir)
+    _common.check_size_for_layers(model, name, size)
     obj = objectives.channel(name, unit, batch=1) - objectives.channel(name, unit, batch=0)
     imgs = _common.render(model, obj, lambda: param.image(size, batch=2), steps,
                           transforms=transforms, optimizer=optimizer, seed=seed,
@@ -90,6 +93,9 @@ def diverse_images(model: Model, layer: LayerRef, unit: int, n: int = 4,
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n must be an integer >= 2 (diversity compares batch elements), got {n!r}.")
     div_layer = _common.layer_name(model, diversity_layer) if diversity_layer else name
+    size = _common.check_size(size, int(n))
+    out_dir = _common.check_out_dir(out_dir)
+    _common.check_size_for_layers(model, [name, div_layer], size)
     obj = objectives.channel(name, unit) - weight * objectives.diversity(div_layer)
     imgs = _common.render(model, obj, lambda: param.image(size, batch=int(n)), steps,
                           transforms=transforms, optimizer=optimizer, seed=seed,
@@ -99,6 +105,12 @@ def diverse_images(model: Model, layer: LayerRef, unit: int, n: int = 4,
 
 
 # -- neuron interaction ------------------------------------------------------------------
+
+def _check_frames(frames: Any) -> int:
+    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 2:
+        raise ValueError(f"frames must be an integer >= 2, got {frames!r}.")
+    return int(frames)
+
 
 def interpolate_param_f(frames: int = 6, size: int = 128) -> Callable[[], Any]:
     """Lucid's shared ("aligned") parameterisation for a batch of `frames` interpolation frames.
@@ -111,7 +123,8 @@ def interpolate_param_f(frames: int = 6, size: int = 128) -> Callable[[], Any]:
     from lucid_vgg.optvis import param
     from lucid_vgg.optvis.param.color import to_valid_rgb
 
-    frames, size = int(frames), int(size)
+    frames = _check_frames(frames)
+    size = _common.check_size(size, frames)
 
     def inner():
         shape = (frames, size, size, 3)
@@ -162,15 +175,17 @@ def interpolate(model: Model, neuron1: Tuple[LayerRef, int], neuron2: Tuple[Laye
     (l1, u1), (l2, u2) = neuron1, neuron2
     l1, l2 = _common.layer_name(model, l1), _common.layer_name(model, l2)
     u1, u2 = _common.check_unit(model, l1, u1), _common.check_unit(model, l2, u2)
-    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 2:
-        raise ValueError(f"frames must be an integer >= 2, got {frames!r}.")
-    frames = int(frames)
+    frames = _check_frames(frames)
+    size = _common.check_size(size, frames)
+    out_dir = _common.check_out_dir(out_dir)
     obj = objectives.channel_interpolate(l1, u1, l2, u2)
+    read: List[LayerRef] = [l1, l2]  # the layers the objective reads
     if aligned:
         if alignment_layers is None:
             alignment_layers = default_alignment_layers(model, l1, l2)
         elif isinstance(alignment_layers, str):
             alignment_layers = [alignment_layers]
+        read += list(alignment_layers)
         align = [objectives.alignment(_common.layer_name(model, a), decay_ratio=decay_ratio)
                  for a in alignment_layers]
         if align and alignment_weight:
@@ -179,6 +194,7 @@ def interpolate(model: Model, neuron1: Tuple[LayerRef, int], neuron2: Tuple[Laye
     else:
         def param_f():
             return param.image(size, batch=frames)
+    _common.check_size_for_layers(model, read, size)
     imgs = _common.render(model, obj, param_f, steps, transforms=transforms, optimizer=optimizer,
                           seed=seed, use_fixed_seed=use_fixed_seed, verbose=verbose)
     stem = (f"{_common.safe_name(l1)}_{u1}_to_{_common.safe_name(l2)}_{u2}"

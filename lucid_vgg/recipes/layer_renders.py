@@ -43,6 +43,11 @@ def _check_units(units: Optional[Sequence[int]], depth: Optional[int], layer: st
         if depth is None:
             raise ValueError(f"layer {layer!r} has no known depth; pass units= explicitly.")
         return list(range(depth))
+    if isinstance(units, range) and len(units):  # bounds first: range(0, 3_000_000_000) is cheap
+        low, high = min(units[0], units[-1]), max(units[0], units[-1])
+        bad = low if low < 0 else high if depth is not None and high >= depth else None
+        if bad is not None:
+            raise ValueError(f"unit {bad} is out of range for layer {layer!r} with {depth} channels.")
     out = []
     for u in units:
         if isinstance(u, bool) or not isinstance(u, (int, np.integer)):
@@ -100,6 +105,30 @@ def render_units(model: Model, layer: str, units: Sequence[int], size: int = 128
                           use_fixed_seed=use_fixed_seed, verbose=verbose, precision=precision)
 
 
+def check_render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = None,
+                       units: Optional[Sequence[int]] = None, size: int = 128, steps: Steps = 512,
+                       batch_size: int = 8) -> Tuple[str, List[int], Optional[str]]:
+    """Every check render_layer makes before its first step; returns (layer name, units, out_dir).
+
+    None of them loads the graph (render_layer then checks the pooling's minimum image size):
+    layer, units, batch_size, steps, `size` (a positive int whose batch fits the parameterisation
+    limit), `out_dir` (None writes nothing; "" or a file or read-only directory is a ValueError,
+    as is a directory sitting at a unit's or the grid's file name).
+    """
+    name = _common.layer_name(model, layer)
+    depth = _common.get_layer(model, name).depth
+    units = _check_units(units, depth, name)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    _common.thresholds_of(steps)
+    size = _common.check_size(size, min(int(batch_size), len(units)))
+    out_dir = _common.check_out_dir(out_dir)
+    if out_dir is not None:
+        _common.check_files_writable([unit_path(out_dir, name, u) for u in units]
+                                     + [grid_path(out_dir, name)], f"render_layer's {name} PNGs")
+    return name, units, out_dir
+
+
 def render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = None,
                  units: Optional[Sequence[int]] = None, size: int = 128, steps: Steps = 512,
                  batch_size: int = 8, transforms: Transforms = None, optimizer: OptimizerLike = None,
@@ -118,17 +147,15 @@ def render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = No
     units, so its images can differ from an uninterrupted run's). `progress(done, total)` is
     called after each batch. With `return_info=True` returns `(images, LayerRenderInfo)`.
     """
-    name = _common.layer_name(model, layer)
-    depth = _common.get_layer(model, name).depth
-    units = _check_units(units, depth, name)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    name, units, out_dir = check_render_layer(model, layer, out_dir, units, size, steps,
+                                             batch_size)
+    _common.check_size_for_layers(model, name, size)
     info = LayerRenderInfo(layer=name, units=list(units))
     images = {}
 
     todo = []
     for u in units:
-        path = unit_path(out_dir, name, u) if out_dir else None
+        path = unit_path(out_dir, name, u) if out_dir is not None else None
         if path and os.path.exists(path):
             try:
                 img = _common.load_png(path)
@@ -152,14 +179,14 @@ def render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = No
         for u, img in zip(chunk, imgs):
             images[u] = img
             info.rendered.append(u)
-            if out_dir:
+            if out_dir is not None:
                 _common.save_png(img, unit_path(out_dir, name, u))
         done += len(chunk)
         if progress is not None:
             progress(done, len(units))
 
     stack = np.stack([images[u] for u in units]).astype(np.float32)
-    if out_dir:
+    if out_dir is not None:
         info.paths = [unit_path(out_dir, name, u) for u in units]
         if info.rendered or not os.path.exists(grid_path(out_dir, name)):
             cols = n_cols or int(math.ceil(math.sqrt(len(units))))

@@ -89,6 +89,9 @@ def neuron_groups(model: Model, img: ArrayLike, layer: LayerRef, n_groups: int =
 
     img = _common.check_photo(img)
     name = _common.layer_name(model, layer)
+    out_dir = _common.check_out_dir(out_dir)
+    size = _common.check_size(size)
+    _common.check_size_for_layers(model, name, size)
     img, acts = _common.spatial_activations(model, img, name, "neuron_groups")
     n_groups = _common.check_n_groups(n_groups, acts.shape[-1], name)
     if float(acts.max()) <= 0:

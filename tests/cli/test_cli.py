@@ -9,13 +9,15 @@ import re
 import shutil
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from lucid_vgg import cli
-from lucid_vgg.cli.render_layer import parse_units
+from lucid_vgg.cli.common import UsageError
+from lucid_vgg.cli.render_layer import expand_units, parse_units
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +71,15 @@ def test_render_default_output_name(tiny_pb, tmp_path, capsys, monkeypatch):
                         "--no-transforms", "--model-pb", tiny_pb], capsys)
     assert code == 0 and (tmp_path / "conv1_1_conv1_1_0.png").is_file()
     assert np.asarray(Image.open(tmp_path / "conv1_1_conv1_1_0.png")).shape == (16, 16, 3)
+
+
+def test_render_an_input_channel(tiny_pb, tmp_path, capsys):
+    """"input:n" reads the image, a graph node outside the layer table: the up-front size check
+    takes graph node names, so it renders."""
+    code, out, err = run(["render", "input:0", "--size", "16", "--steps", "2", "-q", "--no-transforms",
+                          "-o", str(tmp_path / "in.png"), "--model-pb", tiny_pb], capsys)
+    assert code == 0, err
+    assert (tmp_path / "in.png").is_file()
 
 
 def _exit_code(argv):
@@ -154,11 +165,24 @@ def test_render_layer_renders_then_resumes(tiny_pb, tmp_path, capsys):
 
 @pytest.mark.parametrize("text, units", [("0-2,5", [0, 1, 2, 5]), (" 7 , 3-3,", [7, 3])])
 def test_parse_units(text, units):
-    assert parse_units(text) == units
+    assert [u for span in parse_units(text) for u in span] == units
+
+
+def test_units_range_is_checked_before_it_is_expanded():
+    """'0-3000000000' stays a range until the layer's depth has refused it (no MemoryError)."""
+    spans = parse_units("0-3000000000")
+    assert spans == [range(0, 3000000001)]
+    layer = SimpleNamespace(name="conv1_1/conv1_1", depth=64)
+    with pytest.raises(UsageError, match="unit 64 is out of range for layer 'conv1_1/conv1_1' with 64"):
+        expand_units(spans, layer)
+    with pytest.raises(UsageError, match="no known depth; name at most 65536 units"):
+        expand_units(spans, SimpleNamespace(name="x", depth=None))
+    assert expand_units(parse_units("9,0-1"), layer) == [9, 0, 1]
 
 
 @pytest.mark.parametrize("text, message", [("3-1", "bad unit '3-1'"), ("a", "bad unit 'a'"),
                                            ("-2", "bad unit '-2'"), ("0-3,2", "[2] more than once"),
+                                           ("5-3000000000,0-9", "[5, 6, 7, 8, 9] more than once"),
                                            (",", "no units")])
 def test_parse_units_rejects(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=re.escape(message)):
