@@ -173,17 +173,18 @@ def check_photo(img: ArrayLike, check_range: bool = True) -> np.ndarray:
     return to_unit_range(arr, check_range, what="the photo")
 
 
-def spatial_activations(model: Model, img: ArrayLike, layer: LayerRef,
-                        what: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Activations [h, w, c] of `layer` for one photo; ValueError if the layer has no x/y extent."""
+def spatial_activations(model: Model, img: ArrayLike, layer: LayerRef, what: str,
+                        check_range: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+    """The photo (`check_photo`) and the activations [h, w, c] of `layer` for it; ValueError if
+    the layer has no x/y extent."""
     name = layer_name(model, layer)
     tags = get_layer(model, layer).tags
     if "dense" in tags and "conv" not in tags:
         raise ValueError(f"{what} needs a conv layer with spatial extent; {name!r} is a dense "
                          f"layer (tags {sorted(tags)}). Use e.g. "
                          f"{_conv_names(model)[-1]!r}.")
-    img = check_photo(img)
-    acts = np.asarray(model.get_activations(img[None], name))
+    img = check_photo(img, check_range)
+    acts = np.asarray(model.get_activations(img[None], name, check_range=check_range))
     if acts.ndim != 4:
         raise ValueError(f"{what} needs a conv layer with spatial extent; {name!r} gives "
                          f"activations of shape {acts.shape}, with no height/width axes.")

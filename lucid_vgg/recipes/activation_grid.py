@@ -50,7 +50,8 @@ def activation_grid_simple(model: Model, img: ArrayLike, layer: LayerRef, cell_s
                            batch_size: Optional[int] = None, transforms: Transforms = None,
                            optimizer: OptimizerLike = None, seed: Optional[int] = None,
                            use_fixed_seed: Union[bool, int] = False, verbose: bool = False,
-                           out_dir: Optional[PathLike] = None) -> np.ndarray:
+                           out_dir: Optional[PathLike] = None,
+                           check_range: bool = True) -> np.ndarray:
     """Lucid's "very naive" activation grid: one independent image per cell.
 
     `mode="direction"` (Lucid's form): cell n maximises `direction(layer, acts[n], batch=n)`,
@@ -58,6 +59,7 @@ def activation_grid_simple(model: Model, img: ArrayLike, layer: LayerRef, cell_s
     batch=n)`, its single most active unit. Renders `param.image(cell_size, batch=cells)` with
     thresholds `(n_steps // 2, n_steps)` as Lucid; `batch_size` renders the cells in chunks
     instead of all at once (less memory). Returns [gh, gw, cell_size - 4, cell_size - 4, 3].
+    A float photo must be in [0, 1] (uint8 is divided by 255); `check_range=False` takes it as is.
     """
     from lucid_vgg.optvis import objectives, param
 
@@ -66,7 +68,8 @@ def activation_grid_simple(model: Model, img: ArrayLike, layer: LayerRef, cell_s
     W = _check_cell_size(cell_size)
     name = _common.layer_name(model, layer)
     out_dir = _common.check_out_dir(out_dir)
-    img, acts = _common.spatial_activations(model, img, name, "activation_grid_simple")
+    img, acts = _common.spatial_activations(model, img, name, "activation_grid_simple",
+                                            check_range)
     acts_flat = acts.reshape([-1, acts.shape[-1]])
     N = len(acts_flat)
     chunk = N if batch_size is None else int(batch_size)
@@ -123,7 +126,8 @@ def activation_grid(model: Model, img: ArrayLike, layer: LayerRef, n_groups: int
                     seed: Optional[int] = None, use_fixed_seed: Union[bool, int] = False,
                     verbose: bool = False, random_state: Optional[int] = 0,
                     out_dir: Optional[PathLike] = None,
-                    return_groups: bool = False) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
+                    return_groups: bool = False, check_range: bool = True
+                    ) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
     """Lucid's "less naive" activation grid: coherent cells, optimised in random mini-batches.
 
     As `render_activation_grid_less_naive`: NMF splits the cells' activation vectors into
@@ -133,7 +137,8 @@ def activation_grid(model: Model, img: ArrayLike, layer: LayerRef, n_groups: int
     activations share parameters and look alike. Each step draws `batch_size` random cells
     (Lucid: 64) and maximises `direction(layer, acts[cell], batch=n)` for each. `n_groups=0`
     gives unshared cells. Returns [gh, gw, cell_size - 4, cell_size - 4, 3] (and the
-    [cells, n_groups] group weights with `return_groups=True`).
+    [cells, n_groups] group weights with `return_groups=True`). A float photo must be in [0, 1]
+    (uint8 is divided by 255); `check_range=False` takes it as is.
     """
     from lucid_vgg.optvis import param
     from lucid_vgg.optvis.param import variables
@@ -142,7 +147,7 @@ def activation_grid(model: Model, img: ArrayLike, layer: LayerRef, n_groups: int
     W = _check_cell_size(cell_size)
     name = _common.layer_name(model, layer)
     out_dir = _common.check_out_dir(out_dir)
-    img, acts = _common.spatial_activations(model, img, name, "activation_grid")
+    img, acts = _common.spatial_activations(model, img, name, "activation_grid", check_range)
     acts_flat = acts.reshape([-1, acts.shape[-1]]).astype(np.float32)
     N = len(acts_flat)
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:

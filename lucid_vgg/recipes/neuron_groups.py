@@ -74,7 +74,7 @@ def neuron_groups(model: Model, img: ArrayLike, layer: LayerRef, n_groups: int =
                   steps: Steps = 512, transforms: Transforms = None, optimizer: OptimizerLike = None,
                   seed: Optional[int] = None, use_fixed_seed: Union[bool, int] = False,
                   verbose: bool = False, random_state: Optional[int] = 0,
-                  out_dir: Optional[PathLike] = None) -> NeuronGroups:
+                  out_dir: Optional[PathLike] = None, check_range: bool = True) -> NeuronGroups:
     """Factor `img`'s activations at `layer` into `n_groups` groups; returns `NeuronGroups`.
 
     Lucid's NeuronGroups notebook: `ChannelReducer(n_groups, "NMF").fit_transform(acts)` gives
@@ -83,16 +83,17 @@ def neuron_groups(model: Model, img: ArrayLike, layer: LayerRef, n_groups: int =
     `sum(direction(layer, factor_i, batch=i))` and `param.image(80, batch=n_groups)`.
     (The notebook's attribution to classes is not ported here.)
     `random_state` seeds NMF's initialisation. With `out_dir`, writes each group's icon and map.
+    A float photo must be in [0, 1] (uint8 is divided by 255); `check_range=False` takes it as is.
     """
     from lucid_vgg.misc.channel_reducer import ChannelReducer
     from lucid_vgg.optvis import objectives, param
 
-    img = _common.check_photo(img)
+    img = _common.check_photo(img, check_range)
     name = _common.layer_name(model, layer)
     out_dir = _common.check_out_dir(out_dir)
     size = _common.check_size(size)
     _common.check_size_for_layers(model, name, size)
-    img, acts = _common.spatial_activations(model, img, name, "neuron_groups")
+    img, acts = _common.spatial_activations(model, img, name, "neuron_groups", check_range)
     n_groups = _common.check_n_groups(n_groups, acts.shape[-1], name)
     if float(acts.max()) <= 0:
         raise ValueError(f"{name!r} is all zero for this image; NMF has nothing to factor.")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lucid_vgg import recipes
+from lucid_vgg.recipes import _common as recipes_common
 from lucid_vgg.recipes import layer_renders as rl
 
 L11, L22, L31 = "conv1_1/conv1_1", "conv2_2/conv2_2", "conv3_1/conv3_1"
@@ -237,3 +238,18 @@ def test_unit_per_image_rejects_bad_units(tiny_model, rng_images):
         _value_and_gradient(tiny_model, rl.unit_per_image(L22, [0, depth]), images)
     with pytest.raises(ValueError, match="3 units for a batch of 2"):
         _value_and_gradient(tiny_model, rl.unit_per_image(L22, [0, 1, 2]), images)
+
+
+def test_photo_recipes_take_other_ranges_with_check_range_false(tiny_model, photo):
+    """A photo outside [0, 1] is refused (catalogue rows), unless the caller opts out: then the
+    recipes see the values as given (here 0-255: activations 255x those of the [0, 1] photo)."""
+    big = photo * 255
+    res = recipes.neuron_groups(tiny_model, big, L22, n_groups=2, size=16, check_range=False,
+                                **FAST)
+    assert res.n_groups == 2 and np.isfinite(res.images).all()
+    cells = recipes.activation_grid_simple(tiny_model, big[:16, :16], L31, cell_size=12,
+                                           n_steps=2, transforms=[], seed=0, check_range=False)
+    _check_images(cells, (4, 4, 8, 8, 3))
+    _, acts = recipes_common.spatial_activations(tiny_model, big, L22, "test", check_range=False)
+    _, small = recipes_common.spatial_activations(tiny_model, photo, L22, "test")
+    assert acts.max() > 100 * small.max()
