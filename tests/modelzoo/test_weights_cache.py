@@ -19,6 +19,10 @@ from modelzoo.weights.graph_builder import build_frozen_graph, vgg_spec
 from modelzoo.weights.onnx_source import WeightsSourceError, onnx_vgg16_weights
 from modelzoo.weights.vgg16 import VGG16WeightsNotFound, build_from_onnx, vgg16_graph_def
 
+# this folder (the test module) and tests/ (conftest, helpers): what a child process imports
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEST_DIRS = [HERE, os.path.dirname(HERE)]
+
 HINT = 'pip install "lucid-vgg[weights]"'
 
 
@@ -178,7 +182,7 @@ def test_everything_failing_lists_every_attempt(env):
 
 CHILD = textwrap.dedent("""
     import os, sys, time
-    sys.path.insert(0, {tests!r})
+    sys.path[:0] = {tests!r}
     from test_weights_cache import tiny_graph
     from modelzoo.weights.vgg16 import vgg16_graph_def
     me, other = sys.argv[1], sys.argv[2]
@@ -197,7 +201,7 @@ CHILD = textwrap.dedent("""
 
 def test_two_processes_building_at_once(env, tmp_path):
     log = str(tmp_path / "builds.log")
-    script = CHILD.format(tests=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), log=log)
+    script = CHILD.format(tests=TEST_DIRS, log=log)
     run_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     a, b = str(tmp_path / "a.ready"), str(tmp_path / "b.ready")
     procs = [subprocess.Popen([sys.executable, "-c", script, x, y], env=run_env, stdout=subprocess.PIPE,
@@ -359,7 +363,7 @@ def test_failed_download_write_names_the_cache(tmp_path):
 # -- deterministic builds (issue 17) ---------------------------------------------------------------
 BUILD_CHILD = textwrap.dedent("""
     import sys
-    sys.path.insert(0, {tests!r})
+    sys.path[:0] = {tests!r}
     from test_weights_cache import tiny_graph
     from modelzoo.weights.vgg16 import vgg16_graph_def
     vgg16_graph_def(builders=[("tiny", tiny_graph, "")], url=None)
@@ -369,7 +373,7 @@ BUILD_CHILD = textwrap.dedent("""
 def test_two_builds_into_two_empty_caches_are_byte_identical(tmp_path):
     """Protobuf writes node attrs (a map) in per-process hash order unless asked to be
     deterministic: each build runs in its own process, as rebuilds do."""
-    script = BUILD_CHILD.format(tests=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = BUILD_CHILD.format(tests=TEST_DIRS)
     for name in ("a", "b"):
         run_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", LUCID_VGG_CACHE=str(tmp_path / name))
         run_env.pop("LUCID_VGG_VGG16_PB", None)
