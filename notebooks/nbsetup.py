@@ -98,18 +98,8 @@ def _centred(image: np.ndarray, width: int) -> np.ndarray:
 
 def show_figure(images: ImageLike, labels: Optional[Sequence[str]] = None,
                 format: str = "png") -> None:
-    """Display `figure(images, labels)` as an image/png (or image/jpeg) output: Jupyter's
-    standard, which GitHub and nbviewer render. Outside a kernel, print its size instead."""
-    from lucid_vgg.misc.io.serialize_array import serialize_array
+    """Display `figure(images, labels)` through lucid_vgg's `show`: one image/png (or image/jpeg)
+    output in a kernel, Jupyter's standard, which GitHub and nbviewer render; text elsewhere."""
+    from lucid_vgg.misc.io import showing
 
-    picture = figure(images, labels)
-    fmt = "jpeg" if format.lower() in ("jpg", "jpeg") else "png"
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-    except ImportError:
-        get_ipython = None
-    if get_ipython is None or get_ipython() is None:
-        print(f"<figure {picture.shape[1]}x{picture.shape[0]} px>")
-        return
-    display(Image(data=serialize_array(picture, fmt=fmt, quality=90), format=fmt))
+    showing.image(figure(images, labels), format=format)
