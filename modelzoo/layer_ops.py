@@ -76,3 +76,28 @@ def layer_depths(graph_def: tf.compat.v1.GraphDef, names: Sequence[str]) -> List
         entry = ops.get(name.split(":")[0], {})
         out.append({"name": name, "depth": entry.get("depth"), "tags": layer_tags(entry.get("shape"))})
     return out
+
+
+def output_index_problem(graph_def: tf.compat.v1.GraphDef, name: str) -> Optional[str]:
+    """A message if `name` is 'layer:N' with an output index the layer's op does not have."""
+    base, sep, index = str(name).partition(":")
+    if not sep:
+        return None
+    node = next((n for n in graph_def.node if n.name == base), None)
+    if node is None:
+        return None
+    n_out = 1
+    try:
+        from tensorflow.python.framework import op_def_registry  # pylint: disable=import-outside-toplevel
+        op_def = op_def_registry.get(node.op)
+        if op_def is not None and not any(a.number_attr or a.type_list_attr for a in op_def.output_arg):
+            n_out = len(op_def.output_arg)
+    except ImportError:  # pragma: no cover
+        pass
+    if index.isdigit() and int(index) < n_out:
+        return None
+    return (f"{name!r}: ':{index}' selects output {index} of the op {base!r}, which has "
+            f"{n_out} output(s) (use {base!r} or '{base}:0'). A ':N' suffix is a tensor output, "
+            f"not a channel: for channel {index} use objectives.channel({base!r}, {index}) or "
+            f"the string '{base}:{index}' as an objective, or acts[..., {index}] of "
+            "get_activations.")
