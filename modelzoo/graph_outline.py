@@ -93,7 +93,7 @@ def outline_text(rows: Sequence[OutlineRow], title: str = "") -> str:
 _STYLE = ("<style>.lvg-graph{font:12px monospace}.lvg-graph .op{display:flex;gap:1em;"
           "padding:2px 6px;border-left:3px solid #ccc;margin:1px 0}.lvg-graph .layer{"
           "border-left-color:#e07b00;background:#fff4e6;font-weight:bold}.lvg-graph .t{color:#666}"
-          ".lvg-graph .s{margin-left:auto;color:#035}</style>")
+          ".lvg-graph .n{min-width:24ch}.lvg-graph .s{margin-left:auto;color:#035}</style>")
 
 
 def outline_html(rows: Sequence[OutlineRow], title: str = "") -> str:
@@ -105,7 +105,7 @@ def outline_html(rows: Sequence[OutlineRow], title: str = "") -> str:
     for r in rows:
         cls = "op layer" if r.is_layer else "op"
         tip = html.escape("inputs: " + ", ".join(r.inputs) if r.inputs else "no inputs", quote=True)
-        parts.append(f'<div class="{cls}" title="{tip}"><span>{html.escape(r.name)}</span>'
+        parts.append(f'<div class="{cls}" title="{tip}"><span class="n">{html.escape(r.name)}</span>'
                      f'<span class="t">{html.escape(r.op)}</span>'
                      f'<span class="s">{html.escape(r.shape)}</span></div>')
     parts.append("</div>")
