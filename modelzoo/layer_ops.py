@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Sequence
 
 import tensorflow as tf
 
-from modelzoo.util import downstream_nodes
+from modelzoo.util import downstream_nodes, upstream_nodes
 
 #: Op types `list_layer_ops` reports by default (activation-like outputs a user may visualise).
 LAYER_OP_TYPES = ("Relu", "Relu6", "Elu", "Selu", "LeakyRelu", "Softmax", "Sigmoid", "Tanh",
@@ -101,3 +101,12 @@ def output_index_problem(graph_def: tf.compat.v1.GraphDef, name: str) -> Optiona
             f"not a channel: for channel {index} use objectives.channel({base!r}, {index}) or "
             f"the string '{base}:{index}' as an objective, or acts[..., {index}] of "
             "get_activations.")
+
+
+def min_input_size(graph_def: tf.compat.v1.GraphDef, layer: str) -> int:
+    """Smallest image side for which `layer` is defined: 2**(VALID stride-2 pools before it)."""
+    above = upstream_nodes(graph_def, [str(layer)])
+    pools = sum(1 for node in graph_def.node if node.name in above
+                and node.op in ("MaxPool", "AvgPool") and node.attr["padding"].s == b"VALID"
+                and list(node.attr["strides"].list.i)[1:3] == [2, 2])
+    return 2 ** pools

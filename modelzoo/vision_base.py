@@ -16,15 +16,15 @@ import tensorflow as tf
 from numpy.typing import ArrayLike
 
 from modelzoo import loading, save_args, saving
+from modelzoo.aligned_activations import get_aligned_activations
 from modelzoo.fileio import PathLike
 from modelzoo.get_activations import check_batch_size as _check_batch_size, check_images as _check_images
-from modelzoo.get_activations import lucid_argument_order
-from modelzoo.get_activations import get_activations as get_activations_nd
+from modelzoo.get_activations import get_activations as get_activations_nd, lucid_argument_order
 from modelzoo.graph_outline import graph_outline, show_outline
 from modelzoo.types import Activations, ImageShape, LayerNames, ValueRange
-from modelzoo.layer_ops import derive_layers, layer_depths, output_index_problem
+from modelzoo.layer_ops import derive_layers, layer_depths, min_input_size, output_index_problem
 from modelzoo.wordnet import synset_from_id
-from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph, upstream_nodes
+from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph
 
 IMAGENET_MEAN = np.array([123.68, 116.779, 103.939])
 IMAGENET_MEAN_BGR = np.flip(IMAGENET_MEAN, 0)
@@ -51,6 +51,16 @@ class Layer:
             return getattr(self, key)
         except AttributeError:
             raise KeyError(key) from None
+
+    @property
+    def model_name(self) -> str:
+        """The owning model's name (its `modelname`, else its class name), as Lucid's Layer has it."""
+        return str(getattr(self.model_class, "modelname", None) or getattr(self.model_class, "__name__", ""))
+
+    @property
+    def activations(self) -> np.ndarray:
+        """Lucid's aligned ImageNet activations of this layer (a download: aligned_activations)."""
+        return get_aligned_activations(self)
 
     def __repr__(self) -> str:
         owner = getattr(self.model_class, "__name__", self.model_class)
@@ -345,17 +355,13 @@ class Model:
         return output_index_problem(self.graph_def, name)
 
     def show_graph(self) -> None:
-        """The graph's ops with types and shapes (model layers marked): HTML in a notebook, text
-        elsewhere. Lucid embedded TensorBoard's graph view, which needs the network."""
-        show_outline(graph_outline(self.graph_def, self.input_name, self.image_shape, self.layer_names), self.name)
+        """The graph's ops, types and shapes: HTML in a notebook, text elsewhere (Lucid: TensorBoard)."""
+        rows = graph_outline(self.graph_def, self.input_name, self.image_shape, self.layer_names)
+        show_outline(rows, self.name)
 
     def min_input_size(self, layer: str) -> int:
         """Smallest image side for which `layer` is defined: 2**(VALID stride-2 pools before it)."""
-        above = upstream_nodes(self.graph_def, [str(layer)])
-        pools = sum(1 for node in self.graph_def.node if node.name in above
-                    and node.op in ("MaxPool", "AvgPool") and node.attr["padding"].s == b"VALID"
-                    and list(node.attr["strides"].list.i)[1:3] == [2, 2])
-        return 2 ** pools
+        return min_input_size(self.graph_def, layer)
 
     def get_activations_iter(self, images: ArrayLike, layers: LayerNames, batch_size: int = 32,
                              check_range: bool = True) -> Iterator[Activations]:
@@ -390,8 +396,8 @@ class Model:
         """
         images, layers, lucid_order = lucid_argument_order(images, layers)
         if lucid_order or dtype is not None or ind_shape is not None or center_only:
-            return get_activations_nd(self, layers, images, batch_size=batch_size, dtype=dtype,  # type: ignore[arg-type]
-                                      ind_shape=ind_shape, center_only=center_only, check_range=check_range)
+            return get_activations_nd(self, layers, images, batch_size, dtype,  # type: ignore[arg-type]
+                                      ind_shape, center_only, check_range)
         batch_size = _check_batch_size(batch_size)
         parts: List[Any] = list(self.get_activations_iter(images, layers, batch_size, check_range))
         if isinstance(layers, str):
@@ -448,9 +454,9 @@ class FrozenGraphModel(SerializedModel):
     # names-only layer list (manifest); depths then come from the graph
     _layer_names: Optional[Tuple[str, ...]] = None
 
-    def __new__(cls, model_directory: Optional[PathLike] = None, manifest: Optional[Mapping[str, Any]] = None) -> Any:
-        """Lucid's FrozenGraphModel(model_directory, manifest): the model a manifest dict describes
-        (a relative model_path lies in model_directory); with no arguments, a plain instance."""
+    def __new__(cls, model_directory: Optional[PathLike] = None,
+                manifest: Optional[Mapping[str, Any]] = None) -> Any:
+        """Lucid's FrozenGraphModel(model_directory, manifest): the model a manifest dict describes."""
         if manifest is None:
             return super().__new__(cls)
         where = os.path.join(os.fspath(model_directory or "."), "manifest.json")
