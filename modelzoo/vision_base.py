@@ -9,19 +9,19 @@ import difflib
 import logging
 import os
 import warnings
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 from numpy.typing import ArrayLike
 
 from modelzoo import loading, save_args, saving
-from modelzoo.aligned_activations import get_aligned_activations
 from modelzoo.fileio import PathLike
 from modelzoo.get_activations import check_batch_size as _check_batch_size, check_images as _check_images
 from modelzoo.get_activations import get_activations as get_activations_nd, lucid_argument_order
 from modelzoo.graph_outline import graph_outline, show_outline
 from modelzoo.types import Activations, ImageShape, LayerNames, ValueRange
+from modelzoo.layer import Layer, as_layers as _as_layers
 from modelzoo.layer_ops import derive_layers, layer_depths, min_input_size, output_index_problem
 from modelzoo.wordnet import synset_from_id
 from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph
@@ -30,54 +30,6 @@ IMAGENET_MEAN = np.array([123.68, 116.779, 103.939])
 IMAGENET_MEAN_BGR = np.flip(IMAGENET_MEAN, 0)
 
 log = logging.getLogger(__name__)
-
-
-class Layer:
-    """One named layer of a model: its tensor name, channel depth and tags ('conv', 'dense')."""
-
-    def __init__(self, model_class: type, name: str, depth: Optional[int], tags: Iterable[str]) -> None:
-        self.model_class = model_class
-        self.name = name
-        self.depth = depth
-        self.tags = set(tags)
-
-    def __getitem__(self, key: str) -> Any:
-        """Dict-style access kept from old Lucid code (`layer['name']`)."""
-        if key == "type":
-            return sorted(self.tags)[0]
-        if key == "size":
-            return self.depth
-        try:
-            return getattr(self, key)
-        except AttributeError:
-            raise KeyError(key) from None
-
-    @property
-    def model_name(self) -> str:
-        """The owning model's name (its `modelname`, else its class name), as Lucid's Layer has it."""
-        return str(getattr(self.model_class, "modelname", None) or getattr(self.model_class, "__name__", ""))
-
-    @property
-    def activations(self) -> np.ndarray:
-        """Lucid's aligned ImageNet activations of this layer (a download: aligned_activations)."""
-        return get_aligned_activations(self)
-
-    def __repr__(self) -> str:
-        owner = getattr(self.model_class, "__name__", self.model_class)
-        return f"Layer (belonging to {owner}) <{self.name}: {self.depth}> ({sorted(self.tags)})"
-
-
-def _as_layers(model_class: type, entries: Iterable[Union[Layer, Mapping[str, Any]]]) -> Tuple[Layer, ...]:
-    """Turn Lucid-style layer dicts ({'name', 'depth', 'tags'} or legacy 'size'/'type') into Layers."""
-    layers = []
-    for e in entries:
-        if isinstance(e, Layer):
-            layers.append(e)
-            continue
-        depth = e.get("depth", e.get("size"))
-        tags = e.get("tags", [e["type"]] if "type" in e else [])
-        layers.append(Layer(model_class, e["name"], depth, tags))
-    return tuple(layers)
 
 
 class Model:
@@ -109,6 +61,10 @@ class Model:
         return self.modelname or type(self).__name__
 
     def __str__(self) -> str:
+        return self.name
+
+    def to_json(self) -> str:
+        """The model's name: how Lucid's JSON encoders write a Model."""
         return self.name
 
     @property

@@ -1,4 +1,5 @@
 """modelzoo.nets_factory: Lucid's models_map and get_model over this project's zoo."""
+import numpy as np
 import pytest
 
 from modelzoo import nets_factory, vision_models
@@ -31,3 +32,36 @@ def test_unknown_names_list_close_matches_and_the_known_ones(name, words):
     for w in words:
         assert w in str(info.value)
     assert "VGG16_caffe" in str(info.value)
+
+
+# -- Lucid's zoo-class attributes that the factory's models carry --------------------------------
+def test_vgg16_synsets_follow_its_labels():
+    model = VGG16_caffe()
+    assert len(model.synset_ids) == len(model.labels) == 1000
+    assert model.synset_ids[208] == "n02099712" and model.synsets[208].name() == "labrador_retriever.n.01"
+    assert model.labels[208] == "Labrador retriever"
+
+
+def test_json_names_and_lucid_layer_attributes():
+    model = VGG16_caffe()
+    layer = model.get_layer("conv4_1/conv4_1")
+    assert model.to_json() == "VGG16_caffe" and layer.to_json() == "conv4_1/conv4_1"
+    assert layer.size == layer["size"] == layer.depth == 512
+    assert layer.model_name == "VGG16_caffe"
+
+
+def test_frozen_graph_model_from_a_manifest_dict(tiny_model, tmp_path, rng_images):
+    """Lucid's FrozenGraphModel(model_directory, manifest): './graph.pb' lies in the directory."""
+    (tmp_path / "graph.pb").write_bytes(tiny_model.graph_def.SerializeToString())
+    manifest = {"model_path": "./graph.pb", "input_name": "input", "image_shape": [32, 32, 3],
+                "image_value_range": [[-103.939, -116.779, -123.68], [151.061, 138.221, 131.32]],
+                "is_BGR": True, "labels_path": "labels.txt",
+                "layers": [{"name": "conv2_1/conv2_1", "depth": 16, "tags": ["conv"]}]}
+    model = FrozenGraphModel(str(tmp_path), manifest)
+    assert isinstance(model, FrozenGraphModel) and isinstance(model, SerializedModel)
+    assert model.model_path == str(tmp_path / "graph.pb") and model.labels_path == "labels.txt"
+    assert model.manifest == manifest and model.layer_names == ["conv2_1/conv2_1"]
+    np.testing.assert_allclose(model.get_activations(rng_images, "conv2_1/conv2_1"),
+                               tiny_model.get_activations(rng_images, "conv2_1/conv2_1"), rtol=1e-5)
+    with pytest.raises(ValueError, match="lacks \\['input_name'\\]"):
+        FrozenGraphModel(str(tmp_path), {k: v for k, v in manifest.items() if k != "input_name"})
