@@ -9,6 +9,7 @@ Rows live here unless a module's own test file already covers that mistake in de
 listed in ELSEWHERE (at the end) so the catalogue is the index of every bad input we reject.
 RENDER_SETUP holds the render inputs that render.py checks before tracing.
 """
+import importlib
 import os
 from types import SimpleNamespace
 
@@ -537,6 +538,51 @@ rows(ValueError, ("0 sample",),
      reducer_empty_input=lambda c: ChannelReducer(2, "PCA").fit(np.zeros((0, 8))))
 rows(DownloadError, ("could not download", "cannot connect", "local path"),
      download_unreachable=lambda c: fetch("http://127.0.0.1:9/graph.pb", cache_dir=str(c.tmp / "dl"), timeout=2))
+
+# -- lucid-modelzoo (issue 22 point 3): nets_factory, get_activations, wordnet, aligned activations --
+def _aligned_offline(c):
+    """get_aligned_activations with Lucid's pages at a closed local port (no network reached)."""
+    from modelzoo import aligned_activations as aa  # pylint: disable=import-outside-toplevel
+    saved, aa.PATH_TEMPLATE = aa.PATH_TEMPLATE, "http://127.0.0.1:9/aa/{}/{}-{:05d}-of-01000.npy"
+    old_cache = os.environ.get("LUCID_VGG_CACHE")
+    os.environ["LUCID_VGG_CACHE"] = str(c.tmp / "aa-cache")
+    try:
+        aa.get_aligned_activations.cache_clear()
+        return aa.get_aligned_activations(c.model.get_layer(C21))
+    finally:
+        aa.PATH_TEMPLATE = saved
+        if old_cache is None:
+            os.environ.pop("LUCID_VGG_CACHE", None)
+        else:
+            os.environ["LUCID_VGG_CACHE"] = old_cache
+
+
+def _zoo(name):
+    return getattr(importlib.import_module("modelzoo." + name.split(".")[0]), name.split(".")[1])
+
+
+rows(ValueError, ("no network named 'vgg16'", "did you mean one of vgg16_caffe", "known networks"),
+     get_model_unknown_name=lambda c: _zoo("nets_factory.get_model")("vgg16"))
+rows(ValueError, ("reducer must be one of 'mean', 'rms', 'max'", "'median'"),
+     nd_get_activations_bad_reducer=lambda c: _zoo("get_activations.get_activations_iter")(
+         c.model, C21, [((0,), c.photo)], reducer="median"))
+rows(ValueError, ("at least one index dimension", "img[None]"),
+     nd_get_activations_single_image=lambda c: _zoo("get_activations.get_activations")(c.model, C21, c.photo))
+rows(ValueError, ("batch_size must be a positive integer",),
+     nd_get_activations_batch_zero=lambda c: _zoo("get_activations.get_activations")(
+         c.model, C21, c.photo[None], batch_size=0))
+rows(ValueError, ("synset id", "8 digits", "'n02099712'"),
+     synset_from_id_bad_format=lambda c: _zoo("wordnet.synset_from_id")("dog"))
+rows(ValueError, ("could not find any imagenet synset", "'unicorn'"),
+     synset_from_description_no_match=lambda c: _zoo("wordnet.imagenet_synset_from_description")("unicorn"))
+rows(ValueError, ("found 2 imagenet synsets", "crane.n.04", "crane.n.05"),
+     synset_from_description_ambiguous=lambda c: _zoo("wordnet.imagenet_synset_from_description")("crane"))
+rows(DownloadError, ("could not download", "127.0.0.1:9/aa/", "place a copy of", "aa-cache"),
+     aligned_activations_offline=_aligned_offline)
+rows(ValueError, ("lacks ['input_name']",),
+     frozen_graph_model_manifest_without_input=lambda c: _zoo("vision_base.FrozenGraphModel")(
+         str(c.tmp), {"model_path": "./g.pb", "image_shape": [8, 8, 3], "image_value_range": [0, 1]}))
+# -- end lucid-modelzoo ---------------------------------------------------------------------------
 
 # -- recipes --------------------------------------------------------------------------------------
 rows(ValueError, ("unit 16 is out of range", "16 channels"),

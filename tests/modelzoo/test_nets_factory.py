@@ -65,3 +65,27 @@ def test_frozen_graph_model_from_a_manifest_dict(tiny_model, tmp_path, rng_image
                                tiny_model.get_activations(rng_images, "conv2_1/conv2_1"), rtol=1e-5)
     with pytest.raises(ValueError, match="lacks \\['input_name'\\]"):
         FrozenGraphModel(str(tmp_path), {k: v for k, v in manifest.items() if k != "input_name"})
+
+
+def test_lucid_modelzoo_paths_import():
+    """Each Lucid modelzoo module path this port has, and the package's lazy conveniences."""
+    import importlib  # pylint: disable=import-outside-toplevel
+    import modelzoo  # pylint: disable=import-outside-toplevel
+
+    names = {"nets_factory": ["models_map", "get_model"],
+             "get_activations": ["get_activations", "get_activations_iter"],
+             "aligned_activations": ["PATH_TEMPLATE", "PAGE_SIZE", "NUMBER_OF_AVAILABLE_SAMPLES", "NUMBER_OF_PAGES",
+                                     "get_aligned_activations", "layer_covariance", "layer_inverse_covariance",
+                                     "push_activations"],
+             "wordnet": ["IMAGENET_SYNSETS_PATH", "id_from_synset", "synset_from_id", "imagenet_synset_ids",
+                         "imagenet_synsets", "imagenet_synset_from_description"],
+             "vision_models": ["Model", "Layer", "VGG16_caffe"],
+             "vision_base": ["Model", "Layer", "SerializedModel", "FrozenGraphModel", "IMAGENET_MEAN",
+                             "IMAGENET_MEAN_BGR"],
+             "caffe_models": ["VGG16_caffe"]}
+    for module, attrs in names.items():
+        mod = importlib.import_module(f"modelzoo.{module}")
+        assert [a for a in attrs if not hasattr(mod, a)] == [], module
+    assert modelzoo.get_model is nets_factory.get_model and modelzoo.models_map is nets_factory.models_map
+    assert modelzoo.FrozenGraphModel is FrozenGraphModel
+    assert callable(modelzoo.get_activations.get_activations)  # the module, as at Lucid's path
