@@ -53,17 +53,23 @@ TYPED_MODULES = (
     "lucid_vgg.recipes.feature_vis",
     "lucid_vgg.recipes.layer_renders",
     "lucid_vgg.recipes.neuron_groups",
+    "modelzoo.aligned_activations",
     "modelzoo.caffe_models",
     "modelzoo.fileio",
+    "modelzoo.get_activations",
+    "modelzoo.graph_outline",
     "modelzoo.images",
     "modelzoo.freezing",
+    "modelzoo.layer",
     "modelzoo.layer_ops",
     "modelzoo.loading",
+    "modelzoo.nets_factory",
     "modelzoo.save_args",
     "modelzoo.saving",
     "modelzoo.types",
     "modelzoo.util",
     "modelzoo.vision_base",
+    "modelzoo.wordnet",
 )
 
 
