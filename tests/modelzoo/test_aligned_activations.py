@@ -106,7 +106,8 @@ def test_push_activations_matches_numpy(server, monkeypatch):
 
 
 def test_offline_names_the_url_and_the_cache_file_to_place(server, monkeypatch):
-    monkeypatch.setattr(aa, "PATH_TEMPLATE", "http://127.0.0.1:9/aligned-activations/{}/{}-{:05d}-of-01000.npy")
+    closed_port = "http://127.0.0.1:9/aligned-activations/{}/{}-{:05d}-of-01000.npy"
+    monkeypatch.setattr(aa, "PATH_TEMPLATE", closed_port)
     c11 = layer("conv1_1/conv1_1", 4)
     with pytest.raises(DownloadError) as info:
         aa.get_aligned_activations(c11)

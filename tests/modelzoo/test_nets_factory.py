@@ -23,9 +23,10 @@ def test_get_model_returns_a_fresh_instance():
     assert model._graph_def is None
 
 
-@pytest.mark.parametrize("name, words", [("VGG16", ["Did you mean one of VGG16_caffe?"]),
-                                         ("vgg16_cafe", ["Did you mean one of VGG16_caffe?"]),
-                                         ("InceptionV1", ["No network named 'InceptionV1'", "Known networks: "])])
+@pytest.mark.parametrize("name, words", [
+    ("VGG16", ["Did you mean one of VGG16_caffe?"]),
+    ("vgg16_cafe", ["Did you mean one of VGG16_caffe?"]),
+    ("InceptionV1", ["No network named 'InceptionV1'", "Known networks: "])])
 def test_unknown_names_list_close_matches_and_the_known_ones(name, words):
     with pytest.raises(ValueError) as info:
         nets_factory.get_model(name)
@@ -74,9 +75,9 @@ def test_lucid_modelzoo_paths_import():
 
     names = {"nets_factory": ["models_map", "get_model"],
              "get_activations": ["get_activations", "get_activations_iter"],
-             "aligned_activations": ["PATH_TEMPLATE", "PAGE_SIZE", "NUMBER_OF_AVAILABLE_SAMPLES", "NUMBER_OF_PAGES",
-                                     "get_aligned_activations", "layer_covariance", "layer_inverse_covariance",
-                                     "push_activations"],
+             "aligned_activations": ["PATH_TEMPLATE", "PAGE_SIZE", "NUMBER_OF_AVAILABLE_SAMPLES",
+                                     "NUMBER_OF_PAGES", "get_aligned_activations", "layer_covariance",
+                                     "layer_inverse_covariance", "push_activations"],
              "wordnet": ["IMAGENET_SYNSETS_PATH", "id_from_synset", "synset_from_id", "imagenet_synset_ids",
                          "imagenet_synsets", "imagenet_synset_from_description"],
              "vision_models": ["Model", "Layer", "VGG16_caffe"],

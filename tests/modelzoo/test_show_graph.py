@@ -33,16 +33,19 @@ def test_notebook_gets_html(tiny_model, monkeypatch):
     page = obj.data
     assert page.startswith("<style>") and "<script" not in page and "http" not in page
     assert page.count('class="op layer"') == len(tiny_model.layer_names)
-    assert '<span class="n">conv2_1/conv2_1</span><span class="t">Relu</span><span class="s">[1, 16, 16, 16]</span>' in page
+    assert ('<span class="n">conv2_1/conv2_1</span><span class="t">Relu</span>'
+            '<span class="s">[1, 16, 16, 16]</span>') in page
     assert 'title="inputs: conv2_1/BiasAdd"' in page
 
 
 def test_html_escapes_names_and_text_aligns_columns():
-    rows = [OutlineRow("a<b>&c", "Relu", "[1, ?]", ("x\"y",), True), OutlineRow("long_name_here", "MatMul", "?", (), False)]
+    rows = [OutlineRow("a<b>&c", "Relu", "[1, ?]", ("x\"y",), True),
+            OutlineRow("long_name_here", "MatMul", "?", (), False)]
     page = outline_html(rows, "M<1>")
     assert "a&lt;b&gt;&amp;c" in page and "M&lt;1&gt;" in page and 'title="inputs: x&quot;y"' in page
     lines = outline_text(rows).splitlines()
-    assert [line.index("Relu" if i == 1 else ("MatMul" if i == 2 else "op")) for i, line in enumerate(lines)] == [18] * 3
+    # the op column starts at one offset on every line: 2 + the longest name (14) + 2
+    assert [lines[0].index("op"), lines[1].index("Relu"), lines[2].index("MatMul")] == [18] * 3
 
 
 def test_in_notebook_is_false_outside_a_kernel():
@@ -53,7 +56,8 @@ def test_in_notebook_is_false_outside_a_kernel():
 def test_vgg16_outline_has_the_caffe_layers():
     from modelzoo.caffe_models import VGG16_caffe  # pylint: disable=import-outside-toplevel
     model = VGG16_caffe()
-    rows = {r.name: r for r in graph_outline.graph_outline(model.graph_def, model.input_name, model.image_shape,
-                                                           model.layer_names)}
+    outline = graph_outline.graph_outline(model.graph_def, model.input_name, model.image_shape,
+                                          model.layer_names)
+    rows = {r.name: r for r in outline}
     assert rows["conv1_1/conv1_1"].shape == "[1, 224, 224, 64]" and rows["conv1_1/conv1_1"].is_layer
     assert rows["conv5_3/conv5_3"].shape == "[1, 14, 14, 512]"

@@ -24,7 +24,8 @@ def test_synsets_agree_with_the_shipped_class_names():
     # torchvision's two disambiguated names of duplicated lemmas
     assert disagree == [(134, "crane bird"), (639, "maillot tank suit")]
     assert synsets[134].definition().startswith("large long-necked wading bird")
-    assert synsets[517].name() == "crane.n.04" and "lifts and moves heavy objects" in synsets[517].definition()
+    assert synsets[517].name() == "crane.n.04"
+    assert "lifts and moves heavy objects" in synsets[517].definition()
 
 
 @pytest.mark.parametrize("wnid, name", [("n02099712", "labrador_retriever.n.01"), ("n01440764", "tench.n.01"),
