@@ -41,6 +41,7 @@ from typing import IO, Any, Callable, List, Optional, Sequence
 import numpy as np
 
 from lucid_vgg.optvis import objectives
+from lucid_vgg.optvis.limits import MAX_STEPS
 from lucid_vgg.optvis.numerics import RenderNumericalError
 from lucid_vgg.optvis.objectives import ObjectiveLike
 from lucid_vgg.optvis.progress import ProgressBar, show_in_notebook
@@ -107,6 +108,9 @@ def _check_thresholds(thresholds: Any) -> List[int]:
     for t in ts:
         if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
             raise ValueError(f"thresholds must be non-negative integers, got {t!r} in {tuple(ts)}")
+        if t > MAX_STEPS:
+            raise ValueError(f"thresholds must be at most {MAX_STEPS:,} steps (lucid_vgg.optvis.limits."
+                             f"MAX_STEPS), got {t:,}")
     if any(b <= a for a, b in zip(ts, ts[1:])):
         raise ValueError(f"thresholds must be strictly increasing, got {tuple(ts)}")
     return [int(t) for t in ts]
