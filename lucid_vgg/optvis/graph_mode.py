@@ -166,6 +166,10 @@ def _vis_op(optimizer: Any, loss: tf.Tensor, global_step: tf.Variable, store: Va
             objective: objectives.Objective) -> tf.Operation:
     """Lucid's `optimizer.minimize(-loss, global_step)`, with a clear error when nothing depends
     on the image, then the param constraints' projections."""
+    if not tf.compat.v1.trainable_variables():
+        raise ValueError("param_f created no trainable variables: build it from the param module "
+                         "(e.g. lambda: param.image(128)) or with tf.Variable / "
+                         "param.variables.make_variable")
     pairs = [(g, v) for g, v in optimizer.compute_gradients(-loss) if g is not None]
     if not pairs:
         raise ValueError(f"objective {objective.description or objective.name!r} does not depend "
