@@ -261,6 +261,22 @@ def test_interactive_session_vis_op_run_and_default_optimizer(tiny_model):
             sess.close()
 
 
+def test_raw_tf_variable_param_f_and_bfloat16_in_graph_mode(tiny_model):
+    """A Lucid param_f making its own tf.Variable trains in graph mode; precision="bfloat16"
+    matches float32's loss to bfloat16 accuracy."""
+    losses = {}
+    for precision in ("float32", "bfloat16"):
+        with tf.Graph().as_default(), v1.Session() as sess:
+            init = np.random.default_rng(0).normal(0, 0.01, (1, 16, 16, 3)).astype(np.float32)
+            T = render.make_vis_T(tiny_model, f"{C21}:2", lambda: tf.sigmoid(tf.Variable(init)),
+                                  transforms=[], precision=precision)
+            v1.global_variables_initializer().run()
+            losses[precision] = [sess.run([T("loss"), T("vis_op")])[0] for _ in range(6)]
+            assert T("loss").dtype == tf.float32
+    assert losses["float32"][-1] > losses["float32"][0]
+    np.testing.assert_allclose(losses["bfloat16"], losses["float32"], rtol=0.05, atol=0.02)
+
+
 def test_placeholder_import_and_gradients_between_layers(tiny_model, rng_images):
     """`tf.placeholder` input, render.import_model and model.import_graph(scope=...), fed with
     sess.run, give get_activations' values; tf.gradients between layers matches an eager tape."""
