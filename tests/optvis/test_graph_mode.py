@@ -277,6 +277,18 @@ def test_raw_tf_variable_param_f_and_bfloat16_in_graph_mode(tiny_model):
     np.testing.assert_allclose(losses["bfloat16"], losses["float32"], rtol=0.05, atol=0.02)
 
 
+def test_tf1_optimizer_in_eager_mode_steps_like_keras_adam(tiny_model):
+    """Lucid's optimizer=tf.train.AdamOptimizer(0.05) also drives the eager render, step for
+    step as the default Keras Adam."""
+    losses = []
+    for opt in (v1.train.AdamOptimizer(0.05), None):
+        vis = render.make_vis_T(tiny_model, f"{C21}:2", lambda: param.image(16), transforms=[],
+                                optimizer=opt, seed=0)
+        losses.append([vis.step() for _ in range(4)])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4, atol=1e-6)
+    assert losses[0][-1] > losses[0][0]
+
+
 def test_placeholder_import_and_gradients_between_layers(tiny_model, rng_images):
     """`tf.placeholder` input, render.import_model and model.import_graph(scope=...), fed with
     sess.run, give get_activations' values; tf.gradients between layers matches an eager tape."""
