@@ -297,10 +297,14 @@ def test_placeholder_import_and_gradients_between_layers(tiny_model, rng_images)
         t_input = v1.placeholder(tf.float32, [None, None, None, 3])
         T = render.import_model(tiny_model, t_input, t_input)
         T2 = tiny_model.import_graph(t_input, scope="second")
+        T3 = tiny_model.import_graph(scope="own_placeholder")  # Lucid's default: a placeholder
+        by_name = v1.get_default_graph().get_tensor_by_name(f"own_placeholder/{C12}:0")
         grad = tf.gradients(tf.reduce_sum(T(C12)), [T(C11)])[0]
         a, b, a11, g = sess.run([T(C12), T2(C12), T(C11), grad], {t_input: rng_images})
+        c = sess.run(by_name, {T3("input"): rng_images[0]})
     np.testing.assert_allclose(a, want, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(b, want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(c, want[:1], rtol=1e-4, atol=1e-4)
     kernel, bias = tiny_model.weights[0]["conv1_2"]
     x = tf.constant(a11)
     with tf.GradientTape() as tape:
