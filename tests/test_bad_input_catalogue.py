@@ -604,6 +604,66 @@ rows(ValueError, ("cell_size", "more than the limit"),
                                                                              cell_size=20000, n_steps=1))
 
 
+# -- lucid-session (issue 22.5): graph mode (TF1 session code) vs eager mode mixed up ---------------
+def _graph_tensor_param():
+    """param_f returning a tensor of a tf.Graph, given to the eager API."""
+    with tf.Graph().as_default():
+        t = tf.zeros([1, 16, 16, 3])
+    return lambda: t
+
+
+def _eager_tensor_param():
+    """param_f returning an eager tensor (made before the graph block), given to graph mode."""
+    t = tf.zeros([1, 16, 16, 3])
+    return lambda: t
+
+
+def _in_graph(c, param_f=None, **kw):
+    """make_vis_T inside `with tf.Graph().as_default(), tf.compat.v1.Session():` (graph mode)."""
+    with tf.Graph().as_default(), tf.compat.v1.Session():
+        return vis(c, f"{C21}:1", param_f, **kw)
+
+
+def _foreign_graph_tensor():
+    other = tf.Graph()
+    with other.as_default():
+        return tf.zeros([1, 16, 16, 3])
+
+
+def _eager_vis_in_graph(c):
+    v = vis(c, f"{C21}:1")
+    with tf.Graph().as_default():
+        return render.run_vis(v, (1,), verbose=False)
+
+
+def _graph_T_outside_its_session(c):
+    with tf.Graph().as_default():
+        T = vis(c, f"{C21}:1")
+    return render.run_vis(T, (1,), verbose=False)
+
+
+rows(TypeError, ("graph-mode tensor", "eager mode", "inside param_f"),
+     graph_tensor_to_eager_make_vis_T=lambda c: vis(c, f"{C21}:1", _graph_tensor_param()),
+     graph_tensor_to_eager_render_vis=lambda c: run(c, f"{C21}:1", _graph_tensor_param()))
+rows(TypeError, ("eager tensor", "TF1 graph", "inside param_f"),
+     eager_tensor_to_graph_make_vis_T=lambda c: _in_graph(c, _eager_tensor_param()))
+rows(ValueError, ("no trainable variables", "param.image"),
+     graph_param_without_variables=lambda c: _in_graph(c, lambda: tf.zeros([1, 16, 16, 3])))
+rows(TypeError, ("another graph", "same `with tf.graph().as_default()` block"),
+     other_graph_tensor_to_graph_make_vis_T=lambda c: _in_graph(c, _foreign_graph_tensor()))
+rows(TypeError, ("tf.compat.v1.train.Optimizer", "Keras optimizer", "eager mode"),
+     keras_optimizer_in_graph_mode=lambda c: _in_graph(c, optimizer=tf.keras.optimizers.Adam(0.05)))
+rows(TypeError, ("could not convert optimizer", "graph mode", "str"),
+     optimizer_string_in_graph_mode=lambda c: _in_graph(c, optimizer="adam"))
+rows(RuntimeError, ("built in eager mode", "graph-mode block", "outside"),
+     eager_visualization_run_in_graph=_eager_vis_in_graph)
+rows(RuntimeError, ("built in graph mode", "tf.session", "global_variables_initializer"),
+     graph_T_run_without_session=_graph_T_outside_its_session)
+rows(TypeError, ("run_vis needs what make_vis_T returns", "str"),
+     run_vis_not_a_visualization=lambda c: render.run_vis("vis", (1,), verbose=False))
+# -- end lucid-session -----------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
