@@ -7,6 +7,8 @@ from typing import Iterable, List, NamedTuple, Optional, Sequence
 
 import tensorflow as tf
 
+from modelzoo.notebook import in_notebook
+
 # Constants larger than this are stood in for by placeholders of their shape when shapes are
 # inferred (weights: hundreds of MB on VGG16); smaller ones (axes, paddings) keep their values,
 # which shape inference may need.
@@ -110,16 +112,6 @@ def outline_html(rows: Sequence[OutlineRow], title: str = "") -> str:
                      f'<span class="s">{html.escape(r.shape)}</span></div>')
     parts.append("</div>")
     return "".join(parts)
-
-
-def in_notebook() -> bool:
-    """True inside a Jupyter kernel (where HTML output is rendered), False in a terminal or script."""
-    try:
-        from IPython import get_ipython  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
 
 
 def show_outline(rows: Sequence[OutlineRow], title: str = "") -> None:

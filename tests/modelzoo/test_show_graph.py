@@ -61,3 +61,19 @@ def test_vgg16_outline_has_the_caffe_layers():
     rows = {r.name: r for r in outline}
     assert rows["conv1_1/conv1_1"].shape == "[1, 224, 224, 64]" and rows["conv1_1/conv1_1"].is_layer
     assert rows["conv5_3/conv5_3"].shape == "[1, 14, 14, 512]"
+
+
+def test_lucid_show_graph_outlines_a_graph_def_or_graph(tiny_model, capsys, monkeypatch):
+    from lucid_vgg.misc.io import showing  # pylint: disable=import-outside-toplevel
+    monkeypatch.setattr(graph_outline, "in_notebook", lambda: False)
+    showing.graph(tiny_model.graph_def)
+    text = capsys.readouterr().out
+    assert "conv2_1/conv2_1" in text and "Relu" in text and "Const" not in text
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+    g = tf.Graph()
+    with g.as_default():
+        tf.compat.v1.import_graph_def(tiny_model.graph_def, name="")
+    showing.graph(g, max_const_size=8)
+    assert capsys.readouterr().out == text
+    with pytest.raises(TypeError, match="GraphDef or a tf.Graph, got str"):
+        showing.graph("conv1_1")
