@@ -134,6 +134,20 @@ def _download_into(url, f, timeout, progress, resumes, dest):
             raise _error(url, reason)
 
 
+def purge(url, cache_dir=None):
+    """Forget the cached download of `url` (file and record), so the next fetch downloads it again;
+    nothing happens when it is not cached. Returns whether a cached file was removed."""
+    dest = cache_path_for(os.fspath(url), cache_dir)
+    removed = False
+    for path in (dest, _meta_path(dest)):
+        try:
+            os.remove(path)
+            removed = removed or path == dest
+        except FileNotFoundError:
+            pass
+    return removed
+
+
 def _meta_path(dest):
     """The JSON record (url, size, SHA-256) of a cached download: <cache>/download-meta/<name>.json."""
     return os.path.join(os.path.dirname(os.path.dirname(dest)), "download-meta",
