@@ -204,7 +204,7 @@ def _load_urls(urls: Sequence[Any], cache: Any = None, **kwargs: Any) -> List[An
 
 def _check_loader_args(loader: Callable[..., Any], ext: str, resize: Any) -> None:
     if resize is not None:
-        if loader is not _load_img:
+        if loader not in (_load_img, _load_unknown_as_image):
             raise ValueError("resize= only applies to images, not %s files." % ext)
         _resize_size(resize)
 
