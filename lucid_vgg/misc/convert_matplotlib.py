@@ -1,10 +1,11 @@
 """Render a matplotlib figure to an image array, e.g. to save or show a plot beside renders."""
 import io
+from typing import Any
 
 import numpy as np
 
 
-def matplotlib_to_numpy(plt) -> np.ndarray:  # pylint: disable=redefined-outer-name
+def matplotlib_to_numpy(plt: Any) -> np.ndarray:  # pylint: disable=redefined-outer-name
     """The current figure of `plt` (the pyplot module) or a Figure, as float RGB [h, w, 3] in [0, 1].
 
     The figure is rendered to PNG at its own size and dpi; a transparent background is

@@ -55,6 +55,7 @@ def resize(image: np.ndarray, target_size: Optional[Union[int, Sequence[int]]] =
     if (zoom_hw is not None and zoom_hw == [1.0, 1.0]) or (size is not None and size == tuple(original)):
         return image  # nothing to do (ndimage.zoom would still copy and resample)
     if zoom_hw is None:
+        assert size is not None  # one of the two was given (checked above)
         zoom_hw = [t / o for t, o in zip(size, original)]
     zoom = [1.0] * image.ndim
     zoom[-3:-1] = zoom_hw

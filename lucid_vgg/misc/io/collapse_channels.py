@@ -1,6 +1,7 @@
 """Turn an array with many channels (e.g. NMF factors of activations) into an RGB picture: each
 channel gets a hue evenly spaced around the colour wheel (Lucid's `collapse_channels`)."""
 import math
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,7 @@ def hue_to_rgb(ang: float, warp: bool = True) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def _as_channels(X, who: str) -> np.ndarray:
+def _as_channels(X: Any, who: str) -> np.ndarray:
     """X as a float array with a channel axis last; ValueError naming `who` for bad shapes/values."""
     try:
         X = np.asarray(X.numpy() if hasattr(X, "numpy") else X)

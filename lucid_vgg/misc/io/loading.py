@@ -135,7 +135,7 @@ def _decompressed(handle, decompress, kind):
         out = io.BytesIO(decompress(handle.read()))
     except (lzma.LZMAError, OSError, EOFError) as err:
         raise ValueError("Could not decompress %s: %s (not valid %s data, or truncated)." % (name, err, kind)) from err
-    out.name = os.path.splitext(name)[0]  # type: ignore[attr-defined]
+    out.name = os.path.splitext(name)[0]
     return out
 
 

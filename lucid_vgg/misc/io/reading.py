@@ -70,7 +70,7 @@ def _local_file(url: str) -> str:
 def _open(path: str, mode: str) -> IO[Any]:
     """open(path, mode) with UTF-8 for text; a missing file or unreadable path names the path."""
     try:
-        return open(path, mode, **({} if "b" in mode else {"encoding": "utf-8"}))  # pylint: disable=consider-using-with
+        return open(path, mode, encoding=None if "b" in mode else "utf-8")  # pylint: disable=consider-using-with
     except FileNotFoundError:
         raise FileNotFoundError("No such file: %r" % path) from None
     except OSError as e:

@@ -222,7 +222,7 @@ def save_pickle(object: Any, handle: Any, **kwargs: Any) -> SaveResult:  # pylin
 def compress_xz(handle: IO[bytes], **kwargs: Any) -> IO[bytes]:
     """A handle that xz-compresses what is written into `handle` (closing it flushes the stream)."""
     del kwargs
-    return lzma.LZMAFile(handle, mode="wb", format=lzma.FORMAT_XZ)  # type: ignore[return-value]
+    return lzma.LZMAFile(handle, mode="wb", format=lzma.FORMAT_XZ)
 
 
 def compress_gz(handle: IO[bytes], **kwargs: Any) -> IO[bytes]:
