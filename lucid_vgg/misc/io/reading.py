@@ -82,6 +82,7 @@ def read_handle(url: PathLike, cache: CacheOption = None, mode: str = "rb") -> I
     """A file handle on `url` (a local path, file://, http(s):// or gs:// URL), closed when the
     `with` block ends. Remote files are downloaded into the cache (`cache=None` or True) or into a
     temporary folder removed afterwards (`cache=False`); `cache="purge"` downloads them again.
+    Local files are always read in place, whatever `cache` says.
 
     Raises FileNotFoundError naming a missing local path, DownloadError naming an unreachable URL
     and the reason, ValueError for an unsupported scheme, mode or cache value.
