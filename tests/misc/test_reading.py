@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from lucid_vgg.misc.io import io_scope, load, read, read_handle
-from lucid_vgg.misc.io.reading import local_cache_path
+from lucid_vgg.misc.io.reading import LUCID_CACHE_DIR_NAME, MAX_FILENAME_LENGTH, RESERVED_PATH_CHARS, local_cache_path
 from modelzoo.weights.download import DownloadError, cache_path_for
 
 
@@ -34,6 +34,8 @@ FILES = {
 _npy = io.BytesIO()
 np.save(_npy, np.arange(12, dtype=np.int16).reshape(3, 4))
 FILES["/arr.npy.gz"] = gzip.compress(_npy.getvalue())
+LONG_NAME = "/" + "very-long-name_" * 20 + ".json"  # 301 characters: too long for a file name
+FILES[LONG_NAME] = b'{"long": true}'
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -162,6 +164,14 @@ def test_read_url_errors_name_the_url(server, tmp_path):
         read(dead)
     assert dead in str(e.value) and "cannot connect" in str(e.value)
     assert isinstance(e.value, OSError)
+
+
+def test_long_url_names_are_cut_to_a_valid_cache_file_name(server):
+    assert load(server + LONG_NAME) == {"long": True}
+    name = os.path.basename(local_cache_path(server + LONG_NAME))
+    assert len(name) == MAX_FILENAME_LENGTH and name.endswith("very-long-name_.json")
+    assert os.path.basename(os.path.dirname(local_cache_path(server + LONG_NAME))) == LUCID_CACHE_DIR_NAME
+    assert RESERVED_PATH_CHARS.sub("_", "a/b?c.png") == "a_b_c.png"
 
 
 def test_gs_urls_read_from_the_public_https_endpoint():

@@ -15,6 +15,7 @@ import urllib.request
 from typing import IO, Any, Iterator, Optional, Union
 
 from modelzoo.fileio import PathLike, read_error
+from modelzoo.weights.download import DOWNLOADS_DIR_NAME, MAX_FILENAME_LENGTH, RESERVED_PATH_CHARS
 from modelzoo.weights.download import cache_path_for, fetch, purge
 
 from .scoping import scope_url
@@ -28,6 +29,13 @@ REMOTE_SCHEMES = ("http", "https", "gs")
 GCS_HTTPS = "https://storage.googleapis.com/"
 
 CacheOption = Union[None, bool, str]
+
+#: Lucid's cache-naming names, here those of modelzoo's download cache: the folder of downloads
+#: under $LUCID_VGG_CACHE (Lucid: <tempdir>/lucid_cache), the characters replaced by "_" in cached
+#: file names, and their maximum length.
+LUCID_CACHE_DIR_NAME = DOWNLOADS_DIR_NAME
+__all__ = ["read", "read_handle", "local_cache_path", "LUCID_CACHE_DIR_NAME", "MAX_FILENAME_LENGTH",
+           "RESERVED_PATH_CHARS", "REMOTE_SCHEMES", "GCS_HTTPS"]
 
 
 def _check_mode(mode: str) -> None:
