@@ -147,7 +147,7 @@ class StyleLoss:
 
     def _effective(self, grams: Sequence[tf.Tensor]) -> list[tf.Tensor]:
         """The grams, or (ema_decay) their moving averages with the grams' gradient."""
-        if self.ema_vars is None:
+        if self.ema_vars is None or self.ema_decay is None:
             return list(grams)
         if _foreign_graph() and self.deferred:  # a throwaway graph (the render's dry trace)
             return list(grams)

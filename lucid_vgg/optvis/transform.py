@@ -9,6 +9,9 @@ Arguments are checked when a transform is built (finite numbers, ``pad`` at most
 a side, scales in (0, ``MAX_SCALE``]); each transform also carries size rules
 (``transform_size``) so a render can refuse, before tracing, transforms that shrink its image
 below what the model's layers need.
+
+Differences from Lucid (opt-in only): ``random_rotate(..., interpolation="BILINEAR")`` (Lucid:
+nearest-neighbour) and ``random_rotate(..., exact_pi=True)`` (Lucid: degrees times 3.14 / 180).
 """
 import math
 import numbers
