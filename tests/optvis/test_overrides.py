@@ -285,7 +285,15 @@ LUCID_SESSION_SNIPPET = textwrap.dedent("""
         before = g.eval({t: x})
         sess.run(tf.assign(step, 17))
         after = g.eval({t: x})
-    print(before.tolist(), after.tolist())
+        # the rest of Lucid's overrides in the same session: smoothed max-pool, use_gradient
+        from lucid_vgg.optvis import overrides
+        p = tf.placeholder(tf.float32, [1, 2, 2, 1])
+        with overrides.pooling_overrides():
+            pooled = tf.nn.max_pool2d(p, 2, 2, "VALID")
+        tripled = overrides.use_gradient(lambda op, grad: 3 * grad)(tf.identity)(p)
+        both = tf.gradients(tf.reduce_sum(pooled) + tf.reduce_sum(tripled), [p])[0]
+        pool_grad = sess.run(both, {p: np.arange(4, dtype=np.float32).reshape(1, 2, 2, 1)}).ravel()
+    print(before.tolist(), after.tolist(), pool_grad.tolist())
 """)
 
 
@@ -293,6 +301,7 @@ def test_lucid_session_code_under_disable_v2_behavior():
     out = subprocess.run([sys.executable, "-c", LUCID_SESSION_SNIPPET], capture_output=True, text=True,
                          timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
-    # entry 0 dead: redirected (-1 pushes up) until the global step passes 16; entry 1 alive
+    # entry 0 dead: redirected (-1 pushes up) until the global step passes 16; entry 1 alive;
+    # pooling: 1/4 to each input (average pool), plus use_gradient's 3
     assert out.stdout.strip().splitlines()[-1] == \
-        "[[-1.0, -1.0], [-1.0, 0.0]] [[0.0, 0.0], [-1.0, 0.0]]"
+        "[[-1.0, -1.0], [-1.0, 0.0]] [[0.0, 0.0], [-1.0, 0.0]] [3.25, 3.25, 3.25, 3.25]"

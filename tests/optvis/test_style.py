@@ -106,3 +106,31 @@ def test_style_render_on_vgg16_reduces_the_style_loss(tmp_path):
     losses = [-float(vis.step()) for _ in range(48)]
     save(vis.image()[0], str(tmp_path / "style_render.png"))
     assert losses[-1] < 0.5 * losses[0], losses[::8]
+
+
+LUCID_STYLE_SNIPPET = """
+import numpy as np
+import tensorflow.compat.v1 as tf
+tf.disable_v2_behavior()
+from lucid_vgg.optvis.style import StyleLoss, mean_l1_loss
+x = np.random.default_rng(0).normal(size=(1, 4, 4, 2)).astype(np.float32)
+with tf.Graph().as_default(), tf.Session() as sess:
+    t = tf.placeholder(tf.float32, [1, 4, 4, 2])
+    sl = StyleLoss([t * 2.0])
+    grad = tf.gradients(sl.style_loss, [t])[0]
+    tf.global_variables_initializer().run()
+    sl.set_style({t: x[..., ::-1] + 1})  # another style: channels swapped and shifted
+    print(sl.style_loss.eval({t: x}), np.abs(grad.eval({t: x})).sum() > 0)
+"""
+
+
+def test_style_loss_under_disable_v2_behavior():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", LUCID_STYLE_SNIPPET], capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    loss, has_grad = out.stdout.split()[-2:]
+    x = np.random.default_rng(0).normal(size=(1, 4, 4, 2)).astype(np.float32)
+    assert float(loss) == pytest.approx(np_l1(np_gram(2 * x), np_gram(2 * (x[..., ::-1] + 1))), rel=1e-5)
+    assert has_grad == "True"
