@@ -6,7 +6,8 @@ position; `mean_l1_loss` / `mean_l2_loss` compare two of them. `StyleLoss` holds
 
 Two ways to use `StyleLoss`:
 
-- Lucid's, on tensors (a `tf.compat.v1` graph, a `tf.function`, or eager tensors):
+- Lucid's, on tensors (in a `tf.compat.v1` graph, or eager tensors; it creates variables, so
+  build it outside any `tf.function`):
   `sl = StyleLoss([T("conv1_1/conv1_1"), ...])`, then `sl.set_style(feed_dict)` in a session
   (or `sl.set_style([activations, ...])`: the style image's activations, one array per layer)
   and minimise `sl.style_loss`.

@@ -126,6 +126,19 @@ def test_pooling_overrides_spread_the_gradient_like_an_average_pool(mode):
     np.testing.assert_allclose(loss_grad(mode, POOL_X, POOL_W, build), expected, rtol=1e-6)
 
 
+def test_pooling_overrides_seen_by_a_gradient_tape_over_a_tf_function():
+    """The override also holds when TensorFlow builds the function's backward pass itself."""
+    @tf.function(autograph=False)
+    def f(t):
+        with overrides.pooling_overrides():
+            return _maxpool(t)
+    x = tf.Variable(POOL_X)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(POOL_W * f(x))
+    expected = _unwindows(np.repeat(POOL_W[..., None], 4, -1) / 4.0)
+    np.testing.assert_allclose(tape.gradient(loss, x).numpy(), expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_l2_smoothed_maxpool_grad_against_numpy(mode):
     eps = 1e-2
