@@ -1,3 +1,3 @@
 """Lucid's `lucid.modelzoo.vision_models` namespace: every zoo entry by name."""
 from modelzoo.caffe_models import VGG16_caffe  # noqa: F401
-from modelzoo.vision_base import Model  # noqa: F401
+from modelzoo.vision_base import Layer, Model  # noqa: F401

@@ -203,6 +203,11 @@ rows(ValueError, ("non-negative integers",),
      render_thresholds_float=lambda c: run(c, f"{C21}:1", thresholds=(1.5,)),
      render_thresholds_string=lambda c: run(c, f"{C21}:1", thresholds="512"),
      render_thresholds_bool=lambda c: run(c, f"{C21}:1", thresholds=(True,)))
+rows(ValueError, ("at most 1,000,000 steps", "MAX_STEPS"),
+     render_thresholds_absurd=lambda c: run(c, f"{C21}:1", thresholds=(10 ** 20,)))
+rows(ValueError, ("steps must be at most 1,000,000",),
+     render_layer_steps_absurd=lambda c: recipes.render_layer(c.model, C21, units=[0], steps=10 ** 7),
+     negative_positive_steps_absurd=lambda c: recipes.negative_positive(c.model, C21, 0, steps=[1, 10 ** 12]))
 rows(ValueError, ("more than the limit", "render smaller images"),
      render_huge_image=lambda c: vis(c, f"{C21}:1", lambda: param.image(20000)))
 
@@ -688,6 +693,65 @@ rows(AttributeError, ("reads its layers through T", "objective()"),
      style_loss_style_loss_of_named_layers=lambda c: named_style_loss(c).style_loss)
 # -- end lucid-style -------------------------------------------------------------------------------
 
+# -- lucid-session (issue 22.5): graph mode (TF1 session code) vs eager mode mixed up ---------------
+def _graph_tensor_param():
+    """param_f returning a tensor of a tf.Graph, given to the eager API."""
+    with tf.Graph().as_default():
+        t = tf.zeros([1, 16, 16, 3])
+    return lambda: t
+
+
+def _eager_tensor_param():
+    """param_f returning an eager tensor (made before the graph block), given to graph mode."""
+    t = tf.zeros([1, 16, 16, 3])
+    return lambda: t
+
+
+def _in_graph(c, param_f=None, **kw):
+    """make_vis_T inside `with tf.Graph().as_default(), tf.compat.v1.Session():` (graph mode)."""
+    with tf.Graph().as_default(), tf.compat.v1.Session():
+        return vis(c, f"{C21}:1", param_f, **kw)
+
+
+def _foreign_graph_tensor():
+    other = tf.Graph()
+    with other.as_default():
+        return tf.zeros([1, 16, 16, 3])
+
+
+def _eager_vis_in_graph(c):
+    v = vis(c, f"{C21}:1")
+    with tf.Graph().as_default():
+        return render.run_vis(v, (1,), verbose=False)
+
+
+def _graph_T_outside_its_session(c):
+    with tf.Graph().as_default():
+        T = vis(c, f"{C21}:1")
+    return render.run_vis(T, (1,), verbose=False)
+
+
+rows(TypeError, ("graph-mode tensor", "eager mode", "inside param_f"),
+     graph_tensor_to_eager_make_vis_T=lambda c: vis(c, f"{C21}:1", _graph_tensor_param()),
+     graph_tensor_to_eager_render_vis=lambda c: run(c, f"{C21}:1", _graph_tensor_param()))
+rows(TypeError, ("eager tensor", "TF1 graph", "inside param_f"),
+     eager_tensor_to_graph_make_vis_T=lambda c: _in_graph(c, _eager_tensor_param()))
+rows(ValueError, ("no trainable variables", "param.image"),
+     graph_param_without_variables=lambda c: _in_graph(c, lambda: tf.zeros([1, 16, 16, 3])))
+rows(TypeError, ("another graph", "same `with tf.graph().as_default()` block"),
+     other_graph_tensor_to_graph_make_vis_T=lambda c: _in_graph(c, _foreign_graph_tensor()))
+rows(TypeError, ("tf.compat.v1.train.Optimizer", "Keras optimizer", "eager mode"),
+     keras_optimizer_in_graph_mode=lambda c: _in_graph(c, optimizer=tf.keras.optimizers.Adam(0.05)))
+rows(TypeError, ("could not convert optimizer", "graph mode", "str"),
+     optimizer_string_in_graph_mode=lambda c: _in_graph(c, optimizer="adam"))
+rows(RuntimeError, ("built in eager mode", "graph-mode block", "outside"),
+     eager_visualization_run_in_graph=_eager_vis_in_graph)
+rows(RuntimeError, ("built in graph mode", "tf.session", "global_variables_initializer"),
+     graph_T_run_without_session=_graph_T_outside_its_session)
+rows(TypeError, ("run_vis needs what make_vis_T returns", "str"),
+     run_vis_not_a_visualization=lambda c: render.run_vis("vis", (1,), verbose=False))
+# -- end lucid-session -----------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -710,7 +774,9 @@ cli_rows(2,
          ("no_command", [], ["required: COMMAND"]),
          ("unknown_command", ["paint"], ["invalid choice: 'paint'"]),
          ("render_no_objective", ["render"], ["required: objective"]),
-         ("render_steps_zero", ["render", f"{C21}:1", "--steps", "0"], ["--steps", "positive integer"]),
+         ("render_steps_zero", ["render", f"{C21}:1", "--steps", "0"], ["--steps", "from 1 to 1,000,000"]),
+         ("render_steps_absurd", ["render", f"{C21}:1", "--steps", "100000000000000000000"],
+          ["--steps", "from 1 to 1,000,000", "got 100,000,000,000,000,000,000"]),
          ("render_size_word", ["render", f"{C21}:1", "--size", "big"], ["--size", "positive integer"]),
          ("render_batch_negative", ["render", f"{C21}:1", "--batch", "-1"], ["--batch", "positive integer"]),
          ("render_seed_word", ["render", f"{C21}:1", "--seed", "x"], ["--seed", "integer >= 0"]),
@@ -732,7 +798,9 @@ cli_rows(2,
          ("render_layer_unit_out_of_range", ["render-layer", C21, "{out}", "--units", "0-999", "{mp}"],
           ["unit 128 is out of range"]),
          ("render_layer_size_zero", ["render-layer", C21, "{out}", "--size", "0", "{mp}"], ["--size", "positive integer"]),
-         ("render_layer_steps_negative", ["render-layer", C21, "{out}", "--steps", "-1", "{mp}"], ["--steps", ">= 0"]),
+         ("render_layer_steps_negative", ["render-layer", C21, "{out}", "--steps", "-1", "{mp}"], ["--steps", "from 0 to"]),
+         ("render_layer_steps_absurd", ["render-layer", C21, "{out}", "--steps", "1000001", "{mp}"],
+          ["--steps", "from 0 to 1,000,000"]),
          ("render_layer_batch_zero", ["render-layer", C21, "{out}", "--batch-size", "0", "{mp}"], ["--batch-size"]),
          ("render_layer_unknown_layer", ["render-layer", "conv2_1/conv2_l", "{out}", "{mp}"], ["Did you mean"]),
          ("render_layer_unknown_model", ["render-layer", C21, "{out}", "--model", "VGG19"], ["unknown model 'VGG19'",

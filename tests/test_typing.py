@@ -26,6 +26,7 @@ TYPED_MODULES = (
     "lucid_vgg.misc.io.showing",
     "lucid_vgg.misc.io.writing",
     "lucid_vgg.optvis.fast_graph",
+    "lucid_vgg.optvis.graph_mode",
     "lucid_vgg.optvis.numerics",
     "lucid_vgg.optvis.objectives",
     "lucid_vgg.optvis.objectives_util",

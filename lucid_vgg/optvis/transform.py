@@ -106,15 +106,15 @@ def jitter(d: int, seed: int | None = None) -> Transform:
         t_image = _as_image(t_image)
         if t_image.shape.rank is not None and t_image.shape.rank < 3:
             raise ValueError(f"jitter needs an image tensor [batch, h, w, c], got shape {t_image.shape}")
-        small = [s for s in t_image.shape[-3:-1] if s is not None and s <= d]
+        static = t_image.shape.as_list()
+        small = [s for s in static[-3:-1] if s is not None and s <= d]
         if small:
             raise ValueError(f"jitter({d}) crops {d} pixels, but the image is only "
-                             f"{t_image.shape[-3]}x{t_image.shape[-2]} at this point: use a smaller "
+                             f"{static[-3]}x{static[-2]} at this point: use a smaller "
                              "jitter or a larger image (or pad before jittering)")
         shp = tf.shape(t_image)
         crop_shape = tf.concat([shp[:-3], shp[-3:-1] - d, shp[-1:]], 0)
         crop = tf.image.random_crop(t_image, crop_shape, seed=seed)
-        static = t_image.shape.as_list()
         if static:
             crop.set_shape(static[:-3] + [None if s is None else s - d for s in static[-3:-1]]
                            + static[-1:])
