@@ -3,6 +3,7 @@ tf.function trace and in a tf.compat.v1 graph session; the old lucid.misc paths.
 import subprocess
 import sys
 import textwrap
+import ast
 import importlib
 
 import numpy as np
@@ -306,7 +307,7 @@ LUCID_SESSION_SNIPPET = textwrap.dedent("""
         tripled = overrides.use_gradient(lambda op, grad: 3 * grad)(tf.identity)(p)
         both = tf.gradients(tf.reduce_sum(pooled) + tf.reduce_sum(tripled), [p])[0]
         pool_grad = sess.run(both, {p: np.arange(4, dtype=np.float32).reshape(1, 2, 2, 1)}).ravel()
-    print(before.tolist(), after.tolist(), pool_grad.tolist())
+    print(repr([before.tolist(), after.tolist(), pool_grad.tolist()]))
 """)
 
 
@@ -316,5 +317,7 @@ def test_lucid_session_code_under_disable_v2_behavior():
     assert out.returncode == 0, out.stderr[-3000:]
     # entry 0 dead: redirected (-1 pushes up) until the global step passes 16; entry 1 alive;
     # pooling: 1/4 to each input (average pool), plus use_gradient's 3
-    assert out.stdout.strip().splitlines()[-1] == \
-        "[[-1.0, -1.0], [-1.0, 0.0]] [[0.0, 0.0], [-1.0, 0.0]] [3.25, 3.25, 3.25, 3.25]"
+    before, after, pool = ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    np.testing.assert_array_equal(before, [[-1, -1], [-1, 0]])
+    np.testing.assert_array_equal(after, [[0, 0], [-1, 0]])
+    np.testing.assert_array_equal(pool, [3.25] * 4)
