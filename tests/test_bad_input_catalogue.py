@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from lucid_vgg import cli
 from lucid_vgg.misc import io as mio
 from lucid_vgg.misc.channel_reducer import ChannelReducer
-from lucid_vgg.optvis import objectives, param, render, transform
+from lucid_vgg.optvis import objectives, overrides, param, render, style, transform
 from lucid_vgg.optvis.objectives import Objective
 from lucid_vgg.optvis.param.variables import make_variable, rng
 from lucid_vgg import recipes
@@ -649,6 +649,95 @@ rows(ValueError, ("cell_size", "more than the limit"),
      activation_grid_cell_size_huge=lambda c: recipes.activation_grid_simple(c.model, c.photo, C21,
                                                                              cell_size=20000, n_steps=1))
 
+
+# -- lucid-style (issue 22: optvis.style, optvis.overrides, random_rotate options) ----------------
+def in_graph(f, with_relu=False):
+    """Run f() with a fresh tf.compat.v1 graph as the default (holding one Relu if asked)."""
+    with tf.Graph().as_default():
+        if with_relu:
+            tf.nn.relu(tf.zeros([2]))
+        return f()
+
+
+def enter(cm):
+    with cm:
+        pass
+
+
+def grad_through(op_f, grad_f, op_type):
+    """Build op_f under {op_type: grad_f} in a v1 graph and differentiate it."""
+    def f():
+        x = tf.compat.v1.placeholder(tf.float32, [2, 3])
+        with overrides.gradient_override_map({op_type: grad_f}):
+            y = op_f(x)
+        return tf.gradients(y, [x])
+    return in_graph(f)
+
+
+def named_style_loss(c, layers=(C21,), **kw):
+    return style.StyleLoss(list(layers), **kw)
+
+
+rows(ValueError, ("no op type 'Reluu'", "did you mean", "'Relu'", "op types in the current graph", "Relu"),
+     override_map_unknown_op_type=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map({"Reluu": overrides.identity_grad})), True))
+rows(ValueError, ("no op type 'maxpool'", "'MaxPool'", "no ops yet"),
+     override_map_op_type_wrong_case=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map(
+             {"maxpool": overrides.avg_smoothed_maxpool_grad}))))
+rows(ValueError, ("'identity_gradd'", "no gradient function is registered"),
+     override_map_unregistered_name=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map({"Relu": "identity_gradd"}))))
+rows(TypeError, ("gradient for 'Relu' must be a function", "int"),
+     override_map_value_not_callable=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map({"Relu": 3}))))
+rows(TypeError, ("keys must be op type names", "int"),
+     override_map_key_not_a_string=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map({7: overrides.identity_grad}))))
+rows(TypeError, ("takes a dict",),
+     override_map_not_a_dict=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map(["Relu"]))))
+rows(RuntimeError, ("executing eagerly", "inside a tf.function", "tf.Graph().as_default()"),
+     override_map_used_eagerly=lambda c: enter(overrides.relu_overrides()))
+rows(ValueError, ("got a 'Elu' op", "'Relu' ops only"),
+     redirected_relu_grad_on_another_op=lambda c: grad_through(tf.nn.elu, overrides.redirected_relu_grad,
+                                                               "Elu"))
+rows(ValueError, ("smooth_type must be one of", "'avg'", "'L2'", "'max'"),
+     smoothed_maxpool_bad_type=lambda c: overrides.make_smoothed_maxpool_grad("max"))
+rows(TypeError, ("use_gradient takes a gradient function",),
+     use_gradient_not_callable=lambda c: overrides.use_gradient("grad"))
+rows(ValueError, ("interpolation must be one of", "NEAREST", "BILINEAR", "'cubic'"),
+     random_rotate_bad_interpolation=lambda c: transform.random_rotate([5], interpolation="cubic"))
+rows(ValueError, ("exact_pi must be True or False",),
+     random_rotate_exact_pi_not_bool=lambda c: transform.random_rotate([5], exact_pi="yes"))
+rows(ValueError, ("style_layers must be a non-empty list",),
+     style_loss_no_layers=lambda c: style.StyleLoss([]),
+     style_loss_layers_one_string=lambda c: style.StyleLoss(C21))
+rows(ValueError, ("mixes tensors with layer names",),
+     style_loss_mixed_layers=lambda c: style.StyleLoss([tf.zeros([1, 2, 2, 3]), C21]))
+rows(ValueError, ("ema_decay must be None or a number in [0.0, 1.0]", "1.5"),
+     style_loss_ema_decay_above_1=lambda c: named_style_loss(c, ema_decay=1.5))
+rows(TypeError, ("style_func must be a function",),
+     style_loss_style_func_not_callable=lambda c: named_style_loss(c, style_func="gram"))
+rows(ValueError, ("channel", "known size"),
+     gram_style_unknown_channels=lambda c: in_graph(
+         lambda: style.gram_style(tf.compat.v1.placeholder(tf.float32, [None, None, None, None]))))
+rows(RuntimeError, ("no style yet", "set_style_image"),
+     style_loss_render_before_set_style=lambda c: vis(c, -named_style_loss(c).objective()))
+rows(ValueError, ("got 1 activation arrays for 2 style layers",),
+     style_loss_set_style_wrong_count=lambda c: named_style_loss(c, (C11, C21)).set_style([c.photo[None]]))
+rows(ValueError, ("statistics have shape (3, 3)", "(16, 16)", "channel count"),
+     style_loss_set_style_wrong_channels=lambda c: (lambda sl: (sl.set_style_image(c.model, c.photo),
+                                                                sl.set_style([c.photo[None]])))(named_style_loss(c)))
+rows(RuntimeError, ("needs a default session",),
+     style_loss_feed_dict_without_session=lambda c: in_graph(
+         lambda: style.StyleLoss([2 * tf.compat.v1.placeholder(tf.float32, [1, 4, 4, 3], name="t")]).set_style(
+             {"t:0": np.zeros((1, 4, 4, 3))})))
+rows(KeyError, ("could not find layer 'conv2_1'", CLOSE, "conv2_1/conv2_1"),
+     style_loss_unknown_layer=lambda c: named_style_loss(c, ("conv2_1",)).set_style_image(c.model, c.photo))
+rows(AttributeError, ("reads its layers through T", "objective()"),
+     style_loss_style_loss_of_named_layers=lambda c: named_style_loss(c).style_loss)
+# -- end lucid-style -------------------------------------------------------------------------------
 
 # -- lucid-session (issue 22.5): graph mode (TF1 session code) vs eager mode mixed up ---------------
 def _graph_tensor_param():
