@@ -46,7 +46,9 @@ def resolve_name(name: str, known: Iterable[str], where: str) -> str:
     if ":" not in name and f"{name}:0" in known:
         return f"{name}:0"
     names = list(known)
-    close = difflib.get_close_matches(name, names, n=5, cutoff=0.6)
+    by_short = {n[:-2] if n.endswith(":0") else n: n for n in names}  # compare op names with op names
+    short = name[:-2] if name.endswith(":0") else name
+    close = [by_short[n] for n in difflib.get_close_matches(short, list(by_short), n=5, cutoff=0.6)]
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
     example = f" (e.g. {names[0]!r})" if names else ""
     raise UnknownNodeError(f"{name!r} is not {where}.{hint} Nodes are named by tensor "
@@ -126,7 +128,9 @@ class OverlayStructure():
                                         for part in structure.values()], [])
 
     def __contains__(self, item: NodeLike) -> bool:
-        return OverlayNode.as_name(item) in [n.name for n in self.children if n is not None]
+        names = {n.name for n in self.children if n is not None}
+        name = OverlayNode.as_name(item)
+        return name in names or (":" not in name and f"{name}:0" in names)
 
     def __repr__(self) -> str:
         return f"<OverlayStructure {self.structure_type}: {len(self.children)} children>"
@@ -221,7 +225,7 @@ class OverlayGraph():
         return [inp.name for inp in self.tf_graph.get_tensor_by_name(name).op.inputs]
 
     def _overlay_inputs(self, name: str, kept: Set[str]) -> List[str]:
-        """The kept nodes reached backwards from `name` through dropped ones (not crossing no_pass_through)."""
+        """Kept nodes reached backwards from `name` through dropped ones, never crossing no_pass_through."""
         found: List[str] = []
         seen: Set[str] = set()
         stack = self._raw_inputs(name)[::-1]
@@ -237,7 +241,8 @@ class OverlayGraph():
         return found
 
     def __getitem__(self, index: NodeLike) -> OverlayNode:
-        return self.name_map[resolve_name(OverlayNode.as_name(index), self.name_map, "a node of this overlay")]
+        name = resolve_name(OverlayNode.as_name(index), self.name_map, "a node of this overlay")
+        return self.name_map[name]
 
     def __contains__(self, item: NodeLike) -> bool:
         name = OverlayNode.as_name(item)
@@ -255,7 +260,7 @@ class OverlayGraph():
         return self.tf_graph.get_tensor_by_name(name)
 
     def graphviz(self, groups: Optional[Dict[Any, Iterable[Any]]] = None) -> None:
-        """Print the overlay as a Graphviz DOT graph; `groups` maps a root node to nodes drawn as a cluster."""
+        """Print the overlay as Graphviz DOT; `groups` maps a root node to the nodes of its cluster."""
         print("digraph G {")
         for root, group in (groups or {}).items():
             print("")
