@@ -183,9 +183,9 @@ class OverlayGraph():
         self.node_to_consumers: DefaultDict[OverlayNode, Set[OverlayNode]] = defaultdict(set)
         self.node_to_inputs: DefaultDict[OverlayNode, Set[OverlayNode]] = defaultdict(set)
         for node in self.nodes:
-            for inp in raw_inputs[node.name]:
-                self.node_to_inputs[node].add(self.name_map[inp])
-                self.node_to_consumers[self.name_map[inp]].add(node)
+            for inp_name in raw_inputs[node.name]:
+                self.node_to_inputs[node].add(self.name_map[inp_name])
+                self.node_to_consumers[self.name_map[inp_name]].add(node)
         self.node_to_extended_consumers: DefaultDict[OverlayNode, Set[OverlayNode]] = defaultdict(set)
         self.node_to_extended_inputs: DefaultDict[OverlayNode, Set[OverlayNode]] = defaultdict(set)
         for node in self.nodes:
