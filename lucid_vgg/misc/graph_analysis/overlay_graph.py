@@ -312,9 +312,9 @@ class OverlayGraph():
 
     def collapse_structures(self, structure_map: Dict[OverlayNode, OverlayStructure]) -> "OverlayGraph":
         """A new overlay where each structure's children are dropped, except its key node, which holds it."""
-        keep_nodes = [node.name for node in self.nodes
-                      if not any(node in structure.children for structure in structure_map.values())
-                      or node in structure_map]
+        children = {child for structure in structure_map.values() for child in structure.children
+                    if child is not None}
+        keep_nodes = [node.name for node in self.nodes if node not in children or node in structure_map]
         new_overlay = self.filter(keep_nodes)
         for node in structure_map:
             new_overlay[node].sub_structure = structure_map[node]
