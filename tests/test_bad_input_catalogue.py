@@ -859,6 +859,39 @@ rows(RuntimeError, ("executing eagerly", "disable_v2_behavior"),
      create_session_in_eager_mode=lambda c: tfutil.create_session())
 # -- end lucid-misc --------------------------------------------------------------------------------
 
+# -- graph-analysis: lucid_vgg.misc.graph_analysis (overlay graphs on the model's tf.Graph) ---------
+def _ga():
+    """graph_analysis, imported here to keep this block self-contained for merging."""
+    from lucid_vgg.misc.graph_analysis import filter_overlay, overlay_graph, property_inference
+    return SimpleNamespace(OverlayGraph=overlay_graph.OverlayGraph, filter_overlay=filter_overlay,
+                           property_inference=property_inference)
+
+
+def _overlay(c):
+    return _ga().OverlayGraph(c.model)
+
+
+rows(KeyError, ("'conv2_1/conv2_l' is not a node of this overlay", CLOSE, "'conv2_1/conv2_1:0'"),
+     graph_analysis_unknown_node_lookup=lambda c: _overlay(c)["conv2_1/conv2_l"],
+     graph_analysis_filter_unknown_node=lambda c: _overlay(c).filter(["input", "conv2_1/conv2_l"]))
+rows(KeyError, ("'pool_1' is not a tensor of the graph", CLOSE, "'pool1:0'"),
+     graph_analysis_unknown_node_in_nodes=lambda c: _ga().OverlayGraph(c.model, nodes=["pool_1"]))
+rows(TypeError, ("needs a tf.graph, a graphdef, or a model", "str"),
+     graph_analysis_not_a_graph=lambda c: _ga().OverlayGraph("vgg16.pb"))
+rows(TypeError, ("list of tensor names", "not one string"),
+     graph_analysis_nodes_one_string=lambda c: _ga().OverlayGraph(c.model, nodes="input:0"))
+rows(TypeError, ("a node is named by a str", "int"),
+     graph_analysis_node_index_int=lambda c: _overlay(c)[3])
+rows(TypeError, ("list of op type names", "'Conv2D'"),
+     graph_analysis_sequence_one_string=lambda c: _ga().filter_overlay.collapse_sequence(_overlay(c), "Conv2D"),
+     graph_analysis_include_ops_one_string=lambda c: _ga().filter_overlay.ops_whitelist(_overlay(c), "Conv2D"))
+rows(ValueError, ("gcd needs at least one node",),
+     graph_analysis_gcd_of_nothing=lambda c: _overlay(c).gcd([]))
+rows(TypeError, ("needs a graph tensor", "not an eager tensor"),
+     graph_analysis_data_format_eager=lambda c: _ga().property_inference.infer_data_format(tf.zeros([1, 4, 4, 3])))
+# -- end graph-analysis ------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:

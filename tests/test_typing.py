@@ -18,6 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # The modules whose public API carries type hints; add a module here once it is annotated.
 TYPED_MODULES = (
     "lucid_vgg.misc.channel_reducer",
+    "lucid_vgg.misc.graph_analysis",
+    "lucid_vgg.misc.graph_analysis.filter_overlay",
+    "lucid_vgg.misc.graph_analysis.overlay_graph",
+    "lucid_vgg.misc.graph_analysis.parse_overlay",
+    "lucid_vgg.misc.graph_analysis.property_inference",
     "lucid_vgg.misc.io",
     "lucid_vgg.misc.io.grid",
     "lucid_vgg.misc.io.loading",
