@@ -1110,6 +1110,10 @@ ELSEWHERE = {
                                "nothing", "resume with Range", "server ignoring Range", "timeout",
                                "unreachable VGG16 URL says what to do"],
     "tests/cli/test_cli.py": ["bad usage exit 2", "bad unit exit 2", "runtime failure exit 1", "--debug"],
+    # lucid-notebooks: the developer tool that runs Lucid's notebooks on the port
+    "tests/notebooks/test_check_lucid_notebooks.py": ["check_lucid_notebooks: source not a folder, "
+                                                      "--only matching no notebook, notebook "
+                                                      "missing from the checkout"],
     "tests/test_faults.py": ["NaN/inf loss, divergence, NaN gradient, NaN image", "SIGINT/SIGTERM "
                              "render saves a partial PNG", "SIGTERM while TensorFlow imports: exit 130",
                              "interrupted render_layer resumes",
