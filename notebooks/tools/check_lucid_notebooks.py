@@ -72,15 +72,17 @@ LAYER_CHANNEL_ARG = re.compile(r"""(?P<q>['"])(?P<layer>%s)(?P=q)(?P<sep>\s*,\s*
 IMPORT_RULES: Tuple[Tuple[str, str, str], ...] = (
     (r"\blucid\.modelzoo\b", "modelzoo", "lucid.modelzoo.X -> modelzoo.X"),
     (r"\bfrom lucid import modelzoo\b", "import modelzoo", "from lucid import modelzoo"),
-    (r"\blucid\.", "lucid_vgg.", "lucid.X -> lucid_vgg.X"),
+    (r"(?<![/\w-])lucid\.(?!git\b)", "lucid_vgg.", "lucid.X -> lucid_vgg.X"),
     (r"\bfrom lucid import\b", "from lucid_vgg import", "from lucid import -> from lucid_vgg"),
     (r"\bInceptionV1\(\)", "VGG16_caffe()", "models.InceptionV1() -> models.VGG16_caffe()"),
 )
 TF_IMPORT = re.compile(r"^(\s*)import tensorflow as tf\s*$", re.M)
 TF_COMPAT = r"\1import tensorflow.compat.v1 as tf; tf.disable_v2_behavior()"
-#: What makes a notebook session-style (it then gets tensorflow.compat.v1).
+#: What makes a notebook session-style TF1 code (it then gets tensorflow.compat.v1): sessions,
+#: graphs, placeholders, TF1 optimizers and the TF1-only names Lucid's notebooks call.
 SESSION_STYLE = re.compile(r"tf\.Session\(|create_session\(|make_vis_T\(|tf\.placeholder|"
-                           r"tf\.train\.|\.eval\(|tf\.get_collection|tf\.Graph\(\)|tf\.losses\.")
+                           r"tf\.train\.|\.eval\(|tf\.get_collection|tf\.Graph\(\)|tf\.losses\.|"
+                           r"tf\.random_crop\(|tf\.log\(|tf\.to_float\(|tf\.contrib\b")
 #: Lines that only make sense on Colab; a cell left empty by dropping them counts as Colab. The
 #: `assert tf.__version__.startswith('1')` that follows Colab's `%tensorflow_version 1.x` is the
 #: same pin (it checks that magic worked) and fails on any TF 2, compat.v1 included: dropped too.
@@ -249,13 +251,16 @@ def _first_error_line(out: dict) -> str:
     return lines[0].splitlines()[0][:200] if lines[0] else "error"
 
 
-def classify(error: str, earlier_failed_src: str) -> Tuple[str, str]:
-    """(status, cause) for a failed cell's first error line."""
+def classify(error: str, failed_src: str, network_src: str = "") -> Tuple[str, str]:
+    """(status, cause) for a failed cell's first error line; `failed_src`/`network_src`: the code
+    of the earlier cells that failed / stopped on the network (a NameError may come from them)."""
     for pattern, cause in KNOWN_CAUSES:
         if re.search(pattern, error):
             return ("network" if cause == "network" else "failed"), cause
     m = re.match(r"NameError: name '(\w+)'", error)
-    if m and re.search(r"\b%s\b" % m.group(1), earlier_failed_src):
+    if m and re.search(r"\b%s\b" % m.group(1), network_src):
+        return "failed", "defined in a network cell"
+    if m and re.search(r"\b%s\b" % m.group(1), failed_src):
         return "failed", "defined in a cell that failed"
     return "failed", "to look at"
 
@@ -294,7 +299,7 @@ def run_notebook(text: str, path: str, origin: str, timeout: int,
         NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                        interrupt_on_timeout=True, record_timing=False,
                        resources={"metadata": {"path": cwd}}).execute()
-    failed_src = ""
+    failed_src = network_src = ""
     offset = 0 if caps is None else 1
     for i, cell in enumerate(nb.cells[offset:]):
         if i in colab:
@@ -305,8 +310,11 @@ def run_notebook(text: str, path: str, origin: str, timeout: int,
             result.cells.append(CellResult(i, "ran"))
             continue
         line = _first_error_line(errors[0])
-        status, cause = classify(line, failed_src)
-        failed_src += "\n" + cell.source
+        status, cause = classify(line, failed_src, network_src)
+        if status == "network":
+            network_src += "\n" + cell.source
+        else:
+            failed_src += "\n" + cell.source
         result.cells.append(CellResult(i, status, line, cause))
     return result
 

@@ -30,12 +30,14 @@ def _notebook(*sources, markdown="# a title"):
 def test_imports_and_model_are_rewritten(tool):
     src = ("import lucid.modelzoo.vision_models as models\nfrom lucid.misc.io import show\n"
            "from lucid.optvis import render\nmodel = models.InceptionV1()\n"
-           "url = 'https://storage.googleapis.com/tensorflow-lucid/x.png'")
+           "url = 'https://storage.googleapis.com/tensorflow-lucid/x.png'\n"
+           "# pip install git+https://github.com/tensorflow/lucid.git")
     out = tool.rewrite_source(src, session_style=False)
     assert out.splitlines() == [
         "import modelzoo.vision_models as models", "from lucid_vgg.misc.io import show",
         "from lucid_vgg.optvis import render", "model = models.VGG16_caffe()",
-        "url = 'https://storage.googleapis.com/tensorflow-lucid/x.png'"]
+        "url = 'https://storage.googleapis.com/tensorflow-lucid/x.png'",
+        "# pip install git+https://github.com/tensorflow/lucid.git"]
 
 
 def test_tensorflow_compat_v1_only_for_session_style(tool):
@@ -45,6 +47,7 @@ def test_tensorflow_compat_v1_only_for_session_style(tool):
     assert "import tensorflow.compat.v1 as tf; tf.disable_v2_behavior()" in v1
     assert tool.is_session_style(["x = 1", "with tf.Graph().as_default(), tf.Session():\n  pass"])
     assert tool.is_session_style(["opt = tf.train.AdamOptimizer(0.05)"])
+    assert tool.is_session_style(["crop = tf.random_crop(style_image, [8, 8, 3])"])
     assert not tool.is_session_style(["_ = render.render_vis(model, 'mixed4a:1')"])
 
 
@@ -106,7 +109,9 @@ SYNTHETIC = (
     "print x",                                           # Python 2: SyntaxError
     "y = undefined_name + 1",                            # fails: NameError
     "z = y * 2",                                         # fails because the cell above did
-    "raise OSError('Could not download https://storage.googleapis.com/a.png: cannot connect')",
+    "def load(url):\n  raise OSError(f'Could not download {url}: cannot connect')\n"
+    "img = load('https://storage.googleapis.com/a.png')",
+    "size = img.shape",                                  # fails because the download did
     "assert x == 4.0\nprint('four')",                    # runs after all those errors
 )
 
@@ -116,16 +121,18 @@ def test_runs_every_cell_past_errors_and_counts_them(tool):
     result = tool.run_notebook(_notebook(*SYNTHETIC), "notebooks/synthetic.ipynb", "file",
                                timeout=60, caps=None)
     assert [c.status for c in result.cells] == [
-        "colab", "ran", "failed", "failed", "failed", "network", "ran"]
+        "colab", "ran", "failed", "failed", "failed", "network", "failed", "ran"]
     assert (result.count("ran"), result.count("failed"), result.count("colab"),
-            result.count("network")) == (2, 3, 1, 1)
+            result.count("network")) == (2, 4, 1, 1)
     causes = {c.index: (c.cause, c.error) for c in result.cells if c.error}
     assert causes[2][0] == "Python 2 code" and causes[2][1].startswith("SyntaxError")
     assert causes[3] == ("to look at", "NameError: name 'undefined_name' is not defined")
     assert causes[4][0] == "defined in a cell that failed"
+    assert causes[5][0] == "network" and "DownloadError" not in causes[5][1]
+    assert causes[6] == ("defined in a network cell", "NameError: name 'img' is not defined")
     md = tool.report([result], caps=None)
-    assert "| synthetic.ipynb | file | TF2 | 7 | 2 | 3 | 1 | 1 |" in md
-    assert "| **all** | | | 7 | 2 | 3 | 1 | 1 |" in md
+    assert "| synthetic.ipynb | file | TF2 | 8 | 2 | 4 | 1 | 1 |" in md
+    assert "| **all** | | | 8 | 2 | 4 | 1 | 1 |" in md
     assert "`NameError: name 'undefined_name' is not defined`" in md
 
 
