@@ -891,6 +891,13 @@ rows(TypeError, ("needs a graph tensor", "not an eager tensor"),
      graph_analysis_data_format_eager=lambda c: _ga().property_inference.infer_data_format(tf.zeros([1, 4, 4, 3])))
 # -- end graph-analysis ------------------------------------------------------------------------------
 
+# -- lucid-notebooks: Lucid's notebook helpers (showing._image_url) ----------------------------------
+rows(ValueError, ("unsupported mode", "'url'", "'data'"),
+     image_url_unknown_mode=lambda c: mio.showing._image_url(c.photo, mode="url"))
+rows(ValueError, ("unsupported fmt", "'gif'", "'png' or 'jpeg'"),
+     image_url_unknown_format=lambda c: mio.showing._image_url(c.photo, fmt="gif"))
+# -- end lucid-notebooks -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):

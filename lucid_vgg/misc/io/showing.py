@@ -28,6 +28,27 @@ def _display_picture(array, domain=None, w=None, fmt="png"):
                                                   width=int(w) if w else None))
 
 
+def _image_url(array, fmt="png", mode="data", quality=90, domain=None):
+    """A data URL (``data:image/png;base64,...``) of an image array, as Lucid's notebooks use it
+    to put pictures into their HTML widgets. `mode`: only "data" (Lucid has no other)."""
+    import base64
+
+    if mode != "data":
+        raise ValueError(f"_image_url: unsupported mode {mode!r}; the only mode is 'data'")
+    fmt = "jpeg" if fmt.lower() in ("jpg", "jpeg") else fmt.lower()
+    if fmt not in ("png", "jpeg"):
+        raise ValueError(f"_image_url: unsupported fmt {fmt!r}; use 'png' or 'jpeg'")
+    data = serialize_array(array, domain=domain, fmt=fmt, quality=quality, strict=False)
+    return f"data:image/{fmt};base64," + base64.b64encode(data).decode("ascii")
+
+
+def _display_html(html_str):
+    """Display an HTML string in a notebook (Lucid's helper; needs IPython)."""
+    import IPython.display
+
+    IPython.display.display(IPython.display.HTML(html_str))
+
+
 def _clipped(array, domain=None):
     """A float image with NaN and out-of-range values clipped into `domain` (display is lenient)."""
     array = _as_array(array)
