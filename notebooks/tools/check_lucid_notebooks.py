@@ -98,7 +98,9 @@ KNOWN_CAUSES: Tuple[Tuple[str, str], ...] = (
      r"unsupported operand type\(s\) for \+: 'range'", "Python 2 code"),
     (r"tensorflow\.contrib|contrib", "tf.contrib (gone in TF 2)"),
     (r"lucid_vgg\.scratch|html_define_svelte|lucid_svelte", "lucid.scratch (left out, docs)"),
-    (r"moviepy", "moviepy not installed"),
+    (r"No module named '(?:moviepy|ipyfilechooser|ipywidgets)", "notebook UI/video package missing"),
+    (r"has no attribute '(?:Inception|ResNet|MobilenetV|NasnetLarge|AlexNet|PnasnetLarge)",
+     "other Lucid zoo model (not ported)"),
     (r"prob|fc6|fc7", "needs the full VGG16 graph"),
 )
 
@@ -225,6 +227,43 @@ _r.render_vis = _capped_render_vis
 '''
 
 
+#: --local-data: http(s) downloads answered by local stand-ins (scikit-image photos at 224 px, an
+#: RGBA one for "rgba" names, the model's labels as Lucid's map_clsloc.txt), through the port's
+#: own load/read on those files. Not one of Lucid's edits: it shows what network cells would do.
+LOCAL_DATA = '''
+import numpy as _np, PIL.Image as _PI, skimage.data as _sd, skimage.transform as _st
+import lucid_vgg.misc.io as _io, lucid_vgg.misc.io.loading as _lo, lucid_vgg.misc.io.reading as _rd
+from modelzoo.caffe_models import VGG16_caffe as _V
+_photos = {"dog_cat": _sd.chelsea, "flowers": _sd.coffee, "sunglasses_tux": _sd.astronaut,
+           "pig": _sd.chelsea, "bigben": _sd.rocket, "starry": _sd.coffee, "rgba": _sd.astronaut}
+def _stand_in(url):
+    name = url.split("?")[0].rstrip("/").split("/")[-1]
+    if name.endswith(".txt"):
+        with open(name, "w") as f:
+            f.write("\\n".join("n%08d %d %s" % (i, i + 1, l.replace(" ", "_"))
+                               for i, l in enumerate(_V().labels)))
+        return name
+    key = next((k for k in _photos if k in url.lower()), "dog_cat")
+    img = _photos[key]()
+    s = min(img.shape[:2])
+    img = _st.resize(img[:s, :s], (224, 224), anti_aliasing=True)
+    if key == "rgba":
+        img = _np.dstack([img, _np.linspace(0, 1, 224)[None, :].repeat(224, 0)])
+    img = (img * 255).astype(_np.uint8)
+    name = name if name.lower().endswith((".png", ".jpg", ".jpeg")) else name + ".png"
+    _PI.fromarray(img).save(name)
+    return name
+def _local(f):
+    def g(url, *a, **k):
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            url = _stand_in(url)
+        return f(url, *a, **k)
+    return g
+_io.load = _lo.load = _local(_lo.load)
+_io.read = _rd.read = _local(_rd.read)
+'''
+
+
 @dataclass
 class CellResult:
     """One code cell: its index in the notebook, status and first error line."""
@@ -262,6 +301,8 @@ def classify(error: str, failed_src: str, network_src: str = "") -> Tuple[str, s
         return "failed", "defined in a network cell"
     if m and re.search(r"\b%s\b" % m.group(1), failed_src):
         return "failed", "defined in a cell that failed"
+    if failed_src and re.match(r"FileNotFoundError: No such file: '[^/']+'", error):
+        return "failed", "file a failed cell writes"
     return "failed", "to look at"
 
 
@@ -285,22 +326,25 @@ def prepare(text: str) -> Tuple["object", List[int], bool]:
 
 
 def run_notebook(text: str, path: str, origin: str, timeout: int,
-                 caps: Optional[Tuple[int, int]] = (32, 64)) -> NotebookResult:
-    """Execute one Lucid notebook's rewritten code cells, continuing after errors."""
+                 caps: Optional[Tuple[int, int]] = (32, 64), local_data: bool = False
+                 ) -> NotebookResult:
+    """Execute one Lucid notebook's rewritten code cells, continuing after errors; with
+    `local_data`, downloads are answered by local stand-ins (LOCAL_DATA)."""
     import nbformat
     from nbclient import NotebookClient
 
     nb, colab, session = prepare(text)
-    if caps is not None:
-        pre = PREAMBLE.format(steps=caps[0], size=caps[1], repo=REPO)
-        nb.cells.insert(0, nbformat.v4.new_code_cell(pre))
+    if caps is not None or local_data:
+        steps, size = caps or (10 ** 9, 10 ** 9)
+        pre = PREAMBLE.format(steps=steps, size=size, repo=REPO)
+        nb.cells.insert(0, nbformat.v4.new_code_cell(pre + (LOCAL_DATA if local_data else "")))
     result = NotebookResult(path, origin, session)
     with tempfile.TemporaryDirectory(prefix="lucid_nb_") as cwd:
         NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                        interrupt_on_timeout=True, record_timing=False,
                        resources={"metadata": {"path": cwd}}).execute()
     failed_src = network_src = ""
-    offset = 0 if caps is None else 1
+    offset = 0 if caps is None and not local_data else 1
     for i, cell in enumerate(nb.cells[offset:]):
         if i in colab:
             result.cells.append(CellResult(i, "colab"))
@@ -319,8 +363,35 @@ def run_notebook(text: str, path: str, origin: str, timeout: int,
     return result
 
 
-def report(results: Sequence[NotebookResult], caps: Optional[Tuple[int, int]]) -> str:
-    """docs/lucid_notebooks.md: a summary table, then each notebook's failures."""
+def _table(results: Sequence[NotebookResult]) -> List[str]:
+    out = ["| notebook | read from | TF | code cells | ran | failed | Colab | network |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        out.append(f"| {os.path.basename(r.path)} | {r.origin} | "
+                   f"{'compat.v1' if r.session_style else 'TF2'} | {len(r.cells)} | "
+                   f"{r.count('ran')} | {r.count('failed')} | {r.count('colab')} | "
+                   f"{r.count('network')} |")
+    tot = {s: sum(r.count(s) for r in results) for s in ("ran", "failed", "colab", "network")}
+    out.append(f"| **all** | | | {sum(len(r.cells) for r in results)} | {tot['ran']} | "
+               f"{tot['failed']} | {tot['colab']} | {tot['network']} |")
+    return out
+
+
+def _failures(results: Sequence[NotebookResult], level: str) -> List[str]:
+    out: List[str] = []
+    for r in results:
+        bad = [c for c in r.cells if c.status in ("failed", "network")]
+        if bad:
+            out += ["", f"{level} {r.path}", "", "| cell | cause | first error line |",
+                    "|---|---|---|"]
+            out += [f"| {c.index} | {c.cause} | `{c.error.replace('|', '/')}` |" for c in bad]
+    return out
+
+
+def report(results: Sequence[NotebookResult], caps: Optional[Tuple[int, int]],
+           local: Sequence[NotebookResult] = ()) -> str:
+    """docs/lucid_notebooks.md: a summary table, then each notebook's failures (and the same
+    for the --local-data run, when there is one)."""
     cap_txt = ("none" if caps is None else
                f"render_vis thresholds <= {caps[0]}, param.image <= {caps[1]} px in render_vis")
     out = ["# Lucid's notebooks on lucid-vgg",
@@ -336,23 +407,15 @@ def report(results: Sequence[NotebookResult], caps: Optional[Tuple[int, int]]) -
            "as Colab). "
            f"Kernel-side caps: {cap_txt}. Network cells fail offline with the port's "
            "`DownloadError` and are counted apart.",
-           "",
-           "| notebook | read from | TF | code cells | ran | failed | Colab | network |",
-           "|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        out.append(f"| {os.path.basename(r.path)} | {r.origin} | "
-                   f"{'compat.v1' if r.session_style else 'TF2'} | {len(r.cells)} | "
-                   f"{r.count('ran')} | {r.count('failed')} | {r.count('colab')} | "
-                   f"{r.count('network')} |")
-    tot = {s: sum(r.count(s) for r in results) for s in ("ran", "failed", "colab", "network")}
-    out.append(f"| **all** | | | {sum(len(r.cells) for r in results)} | {tot['ran']} | "
-               f"{tot['failed']} | {tot['colab']} | {tot['network']} |")
-    for r in results:
-        bad = [c for c in r.cells if c.status in ("failed", "network")]
-        if bad:
-            out += ["", f"## {r.path}", "", "| cell | cause | first error line |",
-                    "|---|---|---|"]
-            out += [f"| {c.index} | {c.cause} | `{c.error.replace('|', '/')}` |" for c in bad]
+           "", "Cell numbers count code cells from 0, empty cells left out.", ""]
+    out += _table(results) + _failures(results, "##")
+    if local:
+        out += ["", "## With local stand-ins for the downloads (`--local-data`)", "",
+                "Not one of Lucid's edits: the same run with every http(s) `load`/`read` answered "
+                "by a local file (scikit-image photos at 224 px, the model's labels as "
+                "`map_clsloc.txt`) through the port's own `load`/`read`, to show what the cells "
+                "after the network ones do.", ""]
+        out += _table(local) + _failures(local, "###")
     return "\n".join(out) + "\n"
 
 
@@ -366,6 +429,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--max-steps", type=int, default=32)
     ap.add_argument("--max-size", type=int, default=64)
     ap.add_argument("--no-caps", action="store_true", help="run at the notebooks' own sizes")
+    ap.add_argument("--local-data", action="store_true",
+                    help="also run once more with local stand-ins for downloads (second table)")
     args = ap.parse_args(argv)
     if not os.path.isdir(args.source):
         ap.error(f"{args.source} is not a folder (a Lucid checkout, notebooks or bare git dir)")
@@ -376,16 +441,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     caps = None if args.no_caps else (args.max_steps, args.max_size)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["PYTHONPATH"] = REPO + os.pathsep + os.environ.get("PYTHONPATH", "")
-    results = []
-    for candidates in wanted:
-        text, path, origin = read_notebook_text(args.source, candidates)
-        print(f"running {path} ({origin})", flush=True)
-        results.append(run_notebook(text, path, origin, args.timeout, caps))
-        r = results[-1]
-        print(f"  {len(r.cells)} cells: {r.count('ran')} ran, {r.count('failed')} failed, "
-              f"{r.count('colab')} Colab, {r.count('network')} network", flush=True)
+    runs: Dict[bool, List[NotebookResult]] = {False: [], True: []}
+    for local in (False, True) if args.local_data else (False,):
+        for candidates in wanted:
+            text, path, origin = read_notebook_text(args.source, candidates)
+            print(f"running {path} ({origin}){' with local data' if local else ''}", flush=True)
+            r = run_notebook(text, path, origin, args.timeout, caps, local)
+            runs[local].append(r)
+            print(f"  {len(r.cells)} cells: {r.count('ran')} ran, {r.count('failed')} failed, "
+                  f"{r.count('colab')} Colab, {r.count('network')} network", flush=True)
     with open(args.out, "w", encoding="utf-8") as f:
-        f.write(report(results, caps))
+        f.write(report(runs[False], caps, runs[True]))
     print(f"wrote {args.out}")
     return 0
 
