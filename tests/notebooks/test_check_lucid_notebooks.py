@@ -143,3 +143,25 @@ def test_command_line_rejects_a_missing_source_and_unknown_notebooks(tool, tmp_p
     with pytest.raises(SystemExit):
         tool.main([str(tmp_path), "--only", "nope.ipynb"])
     assert "matched none of" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_downloads_fail_as_network_and_local_data_answers_them(tool):
+    """The port's real offline error is counted as network; --local-data's stand-ins go through
+    the port's load/read (a 224 px photo, Lucid's label-file layout) and the report lists both."""
+    cells = ("from lucid_vgg.misc.io import load\nfrom lucid_vgg.misc.io.reading import read",
+             "img = load('https://storage.googleapis.com/lucid-static/examples/dog_cat.png')\n"
+             "assert img.shape == (224, 224, 3) and 0 <= img.min() < img.max() <= 1",
+             "labels = read('https://gist.githubusercontent.com/a/raw/b/map_clsloc.txt').decode()"
+             "\nassert labels.splitlines()[0].split()[1:] == ['1', 'tench']")
+    text = _notebook(*cells)
+    strict = tool.run_notebook(text, "notebooks/dl.ipynb", "file", timeout=120, caps=None)
+    local = tool.run_notebook(text, "notebooks/dl.ipynb", "file", timeout=120, caps=None,
+                              local_data=True)
+    assert [c.status for c in strict.cells] == ["ran", "network", "network"]
+    assert "DownloadError: Could not download" in strict.cells[1].error
+    assert [c.status for c in local.cells] == ["ran", "ran", "ran"]
+    md = tool.report([strict], caps=(32, 64), local=[local])
+    assert "| dl.ipynb | file | TF2 | 3 | 1 | 0 | 0 | 2 |" in md
+    assert "| dl.ipynb | file | TF2 | 3 | 3 | 0 | 0 | 0 |" in md
+    assert "render_vis thresholds <= 32" in md
