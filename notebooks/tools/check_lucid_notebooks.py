@@ -155,6 +155,22 @@ def is_colab_cell(src: str) -> bool:
     return not _has_code(drop_colab_lines(src)) or bool(COLAB_CELL.search(src))
 
 
+def python2_to_3(src: str) -> str:
+    """lib2to3's print/xrange/dict fixes on a cell (--diagnose only); cells it cannot parse, such
+    as IPython magics, are returned as they are."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lib2to3.refactor import RefactoringTool, get_fixers_from_package
+    fixers = [f for f in get_fixers_from_package("lib2to3.fixes")
+              if f.rsplit(".", 1)[-1] in ("fix_print", "fix_xrange", "fix_dict")]
+    try:
+        return str(RefactoringTool(fixers).refactor_string(src + "\n", "cell"))[:-1]
+    except Exception:  # pylint: disable=broad-except  # lib2to3's parse errors have no common base
+        return src
+
+
 def is_session_style(sources: Sequence[str]) -> bool:
     """Whether a notebook uses Lucid's TF1 session idioms (and so gets tensorflow.compat.v1)."""
     return any(SESSION_STYLE.search(s) for s in sources)
@@ -227,7 +243,7 @@ _r.render_vis = _capped_render_vis
 '''
 
 
-#: --local-data: http(s) downloads answered by local stand-ins (scikit-image photos at 224 px, an
+#: --diagnose: http(s) downloads answered by local stand-ins (scikit-image photos at 224 px, an
 #: RGBA one for "rgba" names, the model's labels as Lucid's map_clsloc.txt), through the port's
 #: own load/read on those files. Not one of Lucid's edits: it shows what network cells would do.
 LOCAL_DATA = '''
@@ -306,7 +322,7 @@ def classify(error: str, failed_src: str, network_src: str = "") -> Tuple[str, s
     return "failed", "to look at"
 
 
-def prepare(text: str) -> Tuple["object", List[int], bool]:
+def prepare(text: str, py3: bool = False) -> Tuple["object", List[int], bool]:
     """Notebook of the code cells (empty ones dropped) rewritten; indices of Colab cells."""
     import nbformat
 
@@ -320,7 +336,8 @@ def prepare(text: str) -> Tuple["object", List[int], bool]:
             colab.append(i)
             cell.source = "pass  # Colab-only cell, skipped"
         else:
-            cell.source = rewrite_source(drop_colab_lines(cell.source), session)
+            src = drop_colab_lines(cell.source)
+            cell.source = rewrite_source(python2_to_3(src) if py3 else src, session)
     nb.cells = code
     return nb, colab, session
 
@@ -329,11 +346,12 @@ def run_notebook(text: str, path: str, origin: str, timeout: int,
                  caps: Optional[Tuple[int, int]] = (32, 64), local_data: bool = False
                  ) -> NotebookResult:
     """Execute one Lucid notebook's rewritten code cells, continuing after errors; with
-    `local_data`, downloads are answered by local stand-ins (LOCAL_DATA)."""
+    `local_data` (--diagnose), downloads are answered by local stand-ins (LOCAL_DATA) and
+    Python 2 code is fixed by lib2to3."""
     import nbformat
     from nbclient import NotebookClient
 
-    nb, colab, session = prepare(text)
+    nb, colab, session = prepare(text, py3=local_data)
     if caps is not None or local_data:
         steps, size = caps or (10 ** 9, 10 ** 9)
         pre = PREAMBLE.format(steps=steps, size=size, repo=REPO)
@@ -410,11 +428,12 @@ def report(results: Sequence[NotebookResult], caps: Optional[Tuple[int, int]],
            "", "Cell numbers count code cells from 0, empty cells left out.", ""]
     out += _table(results) + _failures(results, "##")
     if local:
-        out += ["", "## With local stand-ins for the downloads (`--local-data`)", "",
-                "Not one of Lucid's edits: the same run with every http(s) `load`/`read` answered "
+        out += ["", "## Diagnostic run: local stand-ins for downloads, Python 2 fixed (`--diagnose`)",
+                "", "Not Lucid's edit set: the same run with every http(s) `load`/`read` answered "
                 "by a local file (scikit-image photos at 224 px, the model's labels as "
-                "`map_clsloc.txt`) through the port's own `load`/`read`, to show what the cells "
-                "after the network ones do.", ""]
+                "`map_clsloc.txt`) through the port's own `load`/`read`, and lib2to3's print/"
+                "xrange/dict fixes applied, to show what the cells behind network data and "
+                "Python 2 syntax do on the port.", ""]
         out += _table(local) + _failures(local, "###")
     return "\n".join(out) + "\n"
 
@@ -429,8 +448,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--max-steps", type=int, default=32)
     ap.add_argument("--max-size", type=int, default=64)
     ap.add_argument("--no-caps", action="store_true", help="run at the notebooks' own sizes")
-    ap.add_argument("--local-data", action="store_true",
-                    help="also run once more with local stand-ins for downloads (second table)")
+    ap.add_argument("--diagnose", action="store_true",
+                    help="also run once more with local stand-ins for downloads and Python 2 "
+                         "fixed by lib2to3 (a second table)")
     args = ap.parse_args(argv)
     if not os.path.isdir(args.source):
         ap.error(f"{args.source} is not a folder (a Lucid checkout, notebooks or bare git dir)")
@@ -442,10 +462,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["PYTHONPATH"] = REPO + os.pathsep + os.environ.get("PYTHONPATH", "")
     runs: Dict[bool, List[NotebookResult]] = {False: [], True: []}
-    for local in (False, True) if args.local_data else (False,):
+    for local in (False, True) if args.diagnose else (False,):
         for candidates in wanted:
             text, path, origin = read_notebook_text(args.source, candidates)
-            print(f"running {path} ({origin}){' with local data' if local else ''}", flush=True)
+            print(f"running {path} ({origin}){' (diagnose)' if local else ''}", flush=True)
             r = run_notebook(text, path, origin, args.timeout, caps, local)
             runs[local].append(r)
             print(f"  {len(r.cells)} cells: {r.count('ran')} ran, {r.count('failed')} failed, "

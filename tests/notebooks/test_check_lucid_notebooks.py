@@ -78,6 +78,9 @@ def test_colab_lines_dropped_and_colab_only_cells_recognised(tool):
     assert not tool.is_colab_cell(mixed)
     assert tool.is_colab_cell("!pip install -q moviepy\n!imageio_download_bin ffmpeg")
     assert tool.is_colab_cell("for fn in glob('*.png'):\n  files.download(fn)")
+    assert tool.python2_to_3("print x, 2\nr = range(3) + range(2)") == (
+        "print(x, 2)\nr = list(range(3)) + list(range(2))")
+    assert tool.python2_to_3("%%html_define_svelte W\n<div>") == "%%html_define_svelte W\n<div>"
     assert tool.drop_colab_lines("import tensorflow as tf\nassert tf.__version__.startswith('1')"
                                  ) == "import tensorflow as tf"
 
@@ -146,22 +149,24 @@ def test_command_line_rejects_a_missing_source_and_unknown_notebooks(tool, tmp_p
 
 
 @pytest.mark.slow
-def test_downloads_fail_as_network_and_local_data_answers_them(tool):
-    """The port's real offline error is counted as network; --local-data's stand-ins go through
-    the port's load/read (a 224 px photo, Lucid's label-file layout) and the report lists both."""
+def test_downloads_fail_as_network_and_diagnose_answers_them(tool):
+    """The port's real offline error is counted as network; --diagnose's stand-ins go through
+    the port's load/read (a 224 px photo, Lucid's label-file layout), its lib2to3 pass fixes
+    Python 2 prints, and the report lists both runs."""
     cells = ("from lucid_vgg.misc.io import load\nfrom lucid_vgg.misc.io.reading import read",
              "img = load('https://storage.googleapis.com/lucid-static/examples/dog_cat.png')\n"
              "assert img.shape == (224, 224, 3) and 0 <= img.min() < img.max() <= 1",
              "labels = read('https://gist.githubusercontent.com/a/raw/b/map_clsloc.txt').decode()"
-             "\nassert labels.splitlines()[0].split()[1:] == ['1', 'tench']")
+             "\nassert labels.splitlines()[0].split()[1:] == ['1', 'tench']",
+             "print 'python', 2")
     text = _notebook(*cells)
     strict = tool.run_notebook(text, "notebooks/dl.ipynb", "file", timeout=120, caps=None)
     local = tool.run_notebook(text, "notebooks/dl.ipynb", "file", timeout=120, caps=None,
                               local_data=True)
-    assert [c.status for c in strict.cells] == ["ran", "network", "network"]
+    assert [c.status for c in strict.cells] == ["ran", "network", "network", "failed"]
     assert "DownloadError: Could not download" in strict.cells[1].error
-    assert [c.status for c in local.cells] == ["ran", "ran", "ran"]
+    assert [c.status for c in local.cells] == ["ran", "ran", "ran", "ran"]
     md = tool.report([strict], caps=(32, 64), local=[local])
-    assert "| dl.ipynb | file | TF2 | 3 | 1 | 0 | 0 | 2 |" in md
-    assert "| dl.ipynb | file | TF2 | 3 | 3 | 0 | 0 | 0 |" in md
+    assert "| dl.ipynb | file | TF2 | 4 | 1 | 1 | 0 | 2 |" in md
+    assert "| dl.ipynb | file | TF2 | 4 | 4 | 0 | 0 | 0 |" in md
     assert "render_vis thresholds <= 32" in md
