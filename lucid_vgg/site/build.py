@@ -1,0 +1,131 @@
+"""Build the static unit browser from a render output: check, copy images, write pages.
+
+Page per unit as real HTML files, not one unit.html driven by a JSON index: every unit then
+has a stable URL that works with JavaScript off, from file://, and on any static host, and a
+link checker can verify the whole site. The cost is small: a unit page is ~3-5 kB, so VGG16's
+4224 conv units add ~20 MB of HTML (gzip on the host shrinks it ~5x) beside their PNGs; the
+search index (site-data/index.js) and the connections (site-data/connections/*.json) stay
+JSON. Pages are rebuilt in a few seconds, so the site is an output of `lucid-vgg site`, never
+a source to edit by hand.
+"""
+import json
+import os
+import shutil
+from typing import Any, Dict, List, Optional
+
+from lucid_vgg.site import pages
+from lucid_vgg.site.connections import layer_connections
+from lucid_vgg.site.render_output import RenderOutput, RenderOutputError, read_render_output, safe_name
+from modelzoo.vision_base import Model
+
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+IMAGES = "img"
+
+
+def zoo_class(name: str) -> type:
+    """The model-zoo class called `name` (e.g. VGG16_caffe), or a RenderOutputError naming the
+    known ones."""
+    from modelzoo import vision_models
+
+    cls = getattr(vision_models, str(name), None)
+    if not (isinstance(cls, type) and issubclass(cls, Model)) or cls is Model:
+        known = sorted(n for n, v in vars(vision_models).items()
+                       if isinstance(v, type) and issubclass(v, Model) and v is not Model)
+        raise RenderOutputError(f"model {name!r} (from model.json) is not in the model zoo; "
+                                f"known models: {', '.join(known)}; pass model= yourself")
+    return cls
+
+
+def _write(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _copy_images(out: RenderOutput, site_dir: str) -> int:
+    """Copy every image a row names into `<site>/img/` (skipping copies already up to date)."""
+    copied = 0
+    for kinds in out.units.values():
+        for rows in kinds.values():
+            for row in rows:
+                src = os.path.join(out.root, row["file"])
+                dst = os.path.join(site_dir, IMAGES, row["file"])
+                st = os.stat(src)
+                if os.path.exists(dst) and os.path.getsize(dst) == st.st_size \
+                        and int(os.path.getmtime(dst)) == int(st.st_mtime):
+                    continue
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copy2(src, dst)
+                copied += 1
+    return copied
+
+
+def _connections(out: RenderOutput, model: Optional[Model], top: int,
+                 site_dir: str) -> Dict[str, Dict[str, Any]]:
+    if top <= 0:
+        return {}
+    model = model if model is not None else zoo_class(out.model.get("name"))()
+    found = layer_connections(model, top)
+    shown = {e["name"] for e in out.layers}
+    for name, links in found.items():
+        if name in shown:
+            _write(os.path.join(site_dir, "site-data", "connections", f"{safe_name(name)}.json"),
+                   json.dumps({"layer": name, "top": top, **links}))
+    return found
+
+
+def _check_top(top: Any) -> int:
+    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+        raise ValueError(f"top must be an integer >= 0 (0: no connections), got {top!r}")
+    return top
+
+
+def build_site(site_dir: str, source: Optional[str] = None, model: Optional[Model] = None,
+               top: int = 8) -> Dict[str, Any]:
+    """Write the static site for the render output `source` (default: `site_dir` itself, whose
+    images are then used in place; otherwise they are copied to `<site_dir>/img/`).
+
+    model: the model for the connections (default: the model-zoo entry model.json names);
+    top: how many connected units to list per direction (0: none, no model loaded).
+    Returns counts of what was written. Bad input is refused before anything is written.
+    """
+    from lucid_vgg.recipes._common import check_out_dir
+
+    top = _check_top(top)
+    site_dir = check_out_dir(site_dir, "site directory") or ""
+    source = site_dir if source is None else os.fspath(source)
+    known: Optional[List[Dict[str, Any]]] = None
+    if model is not None or not os.path.isfile(os.path.join(source, "model.json")):
+        table = model.layers if model is not None else zoo_class("VGG16_caffe").layers
+        known = [{"name": la.name, "depth": la.depth, "tags": sorted(la.tags)} for la in table]
+    out = read_render_output(source, getattr(model, "name", "VGG16_caffe"), known)
+    if not out.units:
+        raise RenderOutputError(f"render output {source!r} has no unit images yet")
+    in_place = os.path.realpath(source) == os.path.realpath(site_dir)
+    os.makedirs(site_dir, exist_ok=True)
+    connections = _connections(out, model, top, site_dir)
+    copied = 0 if in_place else _copy_images(out, site_dir)
+
+    def image_url(file: str) -> str:
+        return file if in_place else f"{IMAGES}/{file}"
+
+    for name in ("site.css", "site.js"):
+        os.makedirs(os.path.join(site_dir, "site-static"), exist_ok=True)
+        shutil.copyfile(os.path.join(STATIC, name), os.path.join(site_dir, "site-static", name))
+    index = pages.site_index(out)
+    _write(os.path.join(site_dir, "site-data", "index.json"), json.dumps(index))
+    _write(os.path.join(site_dir, "site-data", "index.js"),
+           f"window.LUCID_SITE_INDEX = {json.dumps(index)};\n")
+    _write(os.path.join(site_dir, "index.html"), pages.model_page(out, image_url))
+    n_units = 0
+    for entry in index["layers"]:
+        layer = entry["name"]
+        _write(os.path.join(site_dir, pages.layer_href(layer)), pages.layer_page(out, layer, image_url))
+        for unit in entry["units"]:
+            _write(os.path.join(site_dir, pages.unit_href(layer, unit)),
+                   pages.unit_page(out, layer, unit, connections.get(layer), image_url))
+            n_units += 1
+    return {"site": site_dir, "layers": len(index["layers"]), "units": n_units,
+            "images_copied": copied, "connections": sorted(connections)}
