@@ -11,11 +11,13 @@ a source to edit by hand.
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from lucid_vgg.site import pages
 from lucid_vgg.site.connections import layer_connections
 from lucid_vgg.site.render_output import RenderOutput, RenderOutputError, read_render_output, safe_name
+from modelzoo.fileio import PathLike
 from modelzoo.vision_base import Model
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -82,37 +84,50 @@ def _check_top(top: Any) -> int:
     return top
 
 
-def build_site(site_dir: str, source: Optional[str] = None, model: Optional[Model] = None,
-               top: int = 8) -> Dict[str, Any]:
-    """Write the static site for the render output `source` (default: `site_dir` itself, whose
-    images are then used in place; otherwise they are copied to `<site_dir>/img/`).
+@dataclass
+class SitePlan:
+    """A checked site build: where it goes, what it shows, whether images stay in place."""
 
-    model: the model for the connections (default: the model-zoo entry model.json names);
-    top: how many connected units to list per direction (0: none, no model loaded).
-    Returns counts of what was written. Bad input is refused before anything is written.
-    """
+    site_dir: str
+    out: RenderOutput
+    in_place: bool
+    top: int
+
+
+def prepare_site(site_dir: PathLike, source: Optional[PathLike] = None,
+                 model: Optional[Model] = None, top: int = 8) -> SitePlan:
+    """Check the arguments and read the render output; writes nothing. ValueError (a
+    RenderOutputError for the render output) says what is wrong."""
     from lucid_vgg.recipes._common import check_out_dir
 
     top = _check_top(top)
-    site_dir = check_out_dir(site_dir, "site directory") or ""
-    source = site_dir if source is None else os.fspath(source)
+    site = check_out_dir(site_dir, "site directory") or ""
+    src = site if source is None else os.fspath(source)
     known: Optional[List[Dict[str, Any]]] = None
-    if model is not None or not os.path.isfile(os.path.join(source, "model.json")):
+    if model is not None or not os.path.isfile(os.path.join(src, "model.json")):
         table = model.layers if model is not None else zoo_class("VGG16_caffe").layers
         known = [{"name": la.name, "depth": la.depth, "tags": sorted(la.tags)} for la in table]
-    out = read_render_output(source, getattr(model, "name", "VGG16_caffe"), known)
+    out = read_render_output(src, getattr(model, "name", "VGG16_caffe"), known)
     if not out.units:
-        raise RenderOutputError(f"render output {source!r} has no unit images yet")
-    in_place = os.path.realpath(source) == os.path.realpath(site_dir)
+        raise RenderOutputError(f"render output {src!r} has no unit images yet")
+    if top and model is None:
+        zoo_class(out.model.get("name"))  # an unknown model fails now, not after the pages
+    return SitePlan(site, out, os.path.realpath(src) == os.path.realpath(site), top)
+
+
+def write_site(plan: SitePlan, model: Optional[Model] = None) -> Dict[str, Any]:
+    """Write the site `prepare_site` planned; `model` gives the connections (default: the
+    model-zoo entry model.json names, loaded only when plan.top > 0)."""
+    site_dir, out = plan.site_dir, plan.out
     os.makedirs(site_dir, exist_ok=True)
-    connections = _connections(out, model, top, site_dir)
-    copied = 0 if in_place else _copy_images(out, site_dir)
+    connections = _connections(out, model, plan.top, site_dir)
+    copied = 0 if plan.in_place else _copy_images(out, site_dir)
 
     def image_url(file: str) -> str:
-        return file if in_place else f"{IMAGES}/{file}"
+        return file if plan.in_place else f"{IMAGES}/{file}"
 
+    os.makedirs(os.path.join(site_dir, "site-static"), exist_ok=True)
     for name in ("site.css", "site.js"):
-        os.makedirs(os.path.join(site_dir, "site-static"), exist_ok=True)
         shutil.copyfile(os.path.join(STATIC, name), os.path.join(site_dir, "site-static", name))
     index = pages.site_index(out)
     _write(os.path.join(site_dir, "site-data", "index.json"), json.dumps(index))
@@ -129,3 +144,15 @@ def build_site(site_dir: str, source: Optional[str] = None, model: Optional[Mode
             n_units += 1
     return {"site": site_dir, "layers": len(index["layers"]), "units": n_units,
             "images_copied": copied, "connections": sorted(connections)}
+
+
+def build_site(site_dir: PathLike, source: Optional[PathLike] = None,
+               model: Optional[Model] = None, top: int = 8) -> Dict[str, Any]:
+    """Write the static site for the render output `source` (default: `site_dir` itself, whose
+    images are then used in place; otherwise they are copied to `<site_dir>/img/`).
+
+    model: the model for the connections (default: the model-zoo entry model.json names);
+    top: how many connected units to list per direction (0: none, no model loaded).
+    Returns counts of what was written. Bad input is refused before anything is written.
+    """
+    return write_site(prepare_site(site_dir, source, model, top), model)

@@ -165,8 +165,8 @@ def unit_page(out: RenderOutput, layer: str, unit: int, connections: Optional[Di
                                       conn.get("below"), unit, image_url))
     parts.append(_connections_section(out, "Strongest outputs to the layer above",
                                       conn.get("above"), unit, image_url))
-    table = "".join(f"<tr><td>{_e(k)}</td><td>{_e(r['index'])}</td><td>{_e(_or_dash(r.get("objective")))}</td>"
-                    f"<td>{_e(_or_dash(r.get("settings_key")))}</td><td>{_e(_or_dash(r.get("finished")))}</td></tr>"
+    table = "".join(f"<tr><td>{_e(k)}</td><td>{_e(r['index'])}</td><td>{_e(_or_dash(r.get('objective')))}</td>"
+                    f"<td>{_e(_or_dash(r.get('settings_key')))}</td><td>{_e(_or_dash(r.get('finished')))}</td></tr>"
                     for k in KINDS for r in kinds.get(k, []))
     settings = [r.get("settings") for k in KINDS for r in kinds.get(k, []) if r.get("settings")]
     parts.append("<h2>Objective values and settings</h2><table><tr><th>kind</th><th>index</th>"
