@@ -103,7 +103,7 @@ def _from_png_folder(root: str, model_name: str,
     units: Units = {}
     for name in sorted(os.listdir(root)):
         match = PNG_NAME.match(name)
-        if not match:
+        if not match or not os.path.isfile(os.path.join(root, name)):
             continue
         stem = match.group("layer")
         entry = by_stem.get(stem) or {"name": f"{stem}/{stem}", "depth": None, "tags": ["conv"]}
@@ -134,7 +134,7 @@ def read_render_output(root: str, model_name: str = "VGG16_caffe",
         units = _group(read_manifest(manifest), root)
         return RenderOutput(root, dict(info["model"]), list(info["layers"]),
                             dict(info.get("settings") or {}), str(info.get("version", "")), units)
-    if any(PNG_NAME.match(n) for n in os.listdir(root)):
+    if any(PNG_NAME.match(n) and os.path.isfile(os.path.join(root, n)) for n in os.listdir(root)):
         return _from_png_folder(root, model_name, known_layers)
     have = "model.json" if os.path.isfile(model_json) else "manifest.jsonl" \
         if os.path.isfile(manifest) else None
