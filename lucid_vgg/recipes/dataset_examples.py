@@ -135,7 +135,10 @@ def merge_examples(a: Examples, b: Examples) -> Examples:
 def _spatial_max(model: Model, images: Sequence[np.ndarray], layer: str
                  ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per image and unit: the channel's spatial max and its (y, x), images grouped by shape."""
-    maxes, ys, xs = [None] * len(images), [None] * len(images), [None] * len(images)
+    n = len(images)
+    maxes: List[Any] = [None] * n
+    ys: List[Any] = [None] * n
+    xs: List[Any] = [None] * n
     by_shape: Dict[Tuple[int, ...], List[int]] = {}
     for i, img in enumerate(images):
         by_shape.setdefault(img.shape, []).append(i)
@@ -234,8 +237,9 @@ def _positive(value: Any, name: str) -> int:
 
 
 def _check_layers(model: Model, layers: Union[LayerRef, Sequence[LayerRef]]) -> List[str]:
-    names = [_common.layer_name(model, layer) for layer in
-             ([layers] if isinstance(layers, str) or hasattr(layers, "name") else layers)]
+    given: Sequence[Any] = [layers] if isinstance(layers, str) or hasattr(layers, "name") \
+        else layers
+    names = [_common.layer_name(model, layer) for layer in given]
     if not names:
         raise ValueError("layers is empty: give at least one conv layer name")
     for name in names:

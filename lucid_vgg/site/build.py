@@ -24,7 +24,7 @@ STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 IMAGES = "img"
 
 
-def zoo_class(name: str) -> type:
+def zoo_class(name: Any) -> Any:
     """The model-zoo class called `name` (e.g. VGG16_caffe), or a RenderOutputError naming the
     known ones."""
     from modelzoo import vision_models

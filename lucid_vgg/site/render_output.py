@@ -95,10 +95,27 @@ def _read_model_json(path: str) -> Dict[str, Any]:
     return info
 
 
+def _layer_settings(path: str) -> Dict[str, Dict[str, Any]]:
+    """Per layer, the size/steps/batch of its last batch in a `timings.jsonl` beside the PNGs
+    (what notebooks/tools/render_layer_grids.py writes), or nothing without that file."""
+    found: Dict[str, Dict[str, Any]] = {}
+    if not os.path.isfile(path):
+        return found
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+                found[row["layer"]] = {k: row[k] for k in ("size", "steps", "batch") if k in row}
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a torn or foreign line: these settings are informative only
+    return found
+
+
 def _from_png_folder(root: str, model_name: str,
                      known_layers: Optional[Sequence[Dict[str, Any]]]) -> RenderOutput:
     """Rows for a plain folder of `<layer>_<unit:04d>.png`: one positive image per unit."""
     by_stem = {safe_name(entry["name"]): entry for entry in (known_layers or [])}
+    settings = _layer_settings(os.path.join(root, "timings.jsonl"))
     layers: Dict[str, Dict[str, Any]] = {}
     units: Units = {}
     for name in sorted(os.listdir(root)):
@@ -110,7 +127,7 @@ def _from_png_folder(root: str, model_name: str,
         layers.setdefault(entry["name"], dict(entry))
         unit = int(match.group("unit"))
         row = {"layer": entry["name"], "unit": unit, "kind": "positive", "index": 0,
-               "file": name, "objective": None, "settings": {}}
+               "file": name, "objective": None, "settings": settings.get(entry["name"], {})}
         units[(entry["name"], unit)] = {"positive": [row]}
     order = [e["name"] for e in (known_layers or [])]
     ordered = sorted(layers.values(), key=lambda e: (order.index(e["name"]) if e["name"] in order
