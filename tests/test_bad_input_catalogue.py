@@ -639,6 +639,10 @@ rows(ValueError, ("line 1 is not a JSON object",),
      site_manifest_corrupt_line=lambda c: _site(c, _corrupt_manifest(c)))
 rows(ValueError, ("a row needs layer, unit, kind", "missing ['unit', 'kind', 'index', 'file']"),
      site_manifest_row_incomplete=lambda c: _site(c, _render_out(c, "incomplete", [{"layer": C21}])))
+rows(ValueError, ("was made for model 'VGG16_caffe'", "the site shows 'TinyVGG'"),
+     site_examples_of_another_model=lambda c: __import__("lucid_vgg.site", fromlist=["x"]).build_site(
+         str(c.tmp / "site"), _render_out_with_image(c), model=c.model, top=0,
+         examples=[_other_model_examples(c)]))
 rows(ValueError, ("top must be an integer >= 0",),
      site_top_negative=lambda c: __import__("lucid_vgg.site", fromlist=["x"]).build_site(
          str(c.tmp / "site"), _render_out(c, "any"), model=c.model, top=-1))
@@ -658,6 +662,22 @@ rows(ValueError, ("is not a directory", "iterable of arrays"),
 rows(ValueError, ("out", "cannot be written"),
      dataset_examples_out_read_only=lambda c: _examples(c, out="/proc/lucid_vgg_examples"))
 
+
+def _render_out_with_image(c):
+    root = _render_out(c, "one_unit", [dict(_MISSING_ROW, file="u.png")])
+    mio.save(c.photo, os.path.join(root, "u.png"))
+    return root
+
+
+def _other_model_examples(c):
+    """A render output (model.json + manifest) made for VGG16_caffe, not the site's TinyVGG."""
+    import json
+
+    root = c.tmp / "vgg_examples"
+    root.mkdir(exist_ok=True)
+    (root / "model.json").write_text(json.dumps({"model": {"name": "VGG16_caffe"}, "layers": []}))
+    (root / "manifest.jsonl").write_text("")
+    return str(root)
 
 def _corrupt_manifest(c):
     """A render output whose manifest's first line (of two) is not JSON: not a torn last line."""

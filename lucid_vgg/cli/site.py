@@ -18,6 +18,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out_dir", metavar="OUT_DIR", help="where the site is written")
     parser.add_argument("--from", dest="source", metavar="RENDER_OUT",
                         help="the render output to show (default: OUT_DIR)")
+    parser.add_argument("--examples", action="append", default=[], metavar="DIR",
+                        help="another render output to merge in, e.g. dataset examples written "
+                             "by recipes.dataset_examples(..., out=DIR) (repeatable)")
     parser.add_argument("--top", type=int_at_least(0), default=8,
                         help="connected units listed per direction (0: none; the model's "
                              "weights are not loaded then; default 8)")
@@ -29,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from lucid_vgg.site.build import prepare_site, write_site
 
     with usage_errors():
-        plan = prepare_site(args.out_dir, args.source, None, args.top)
+        plan = prepare_site(args.out_dir, args.source, None, args.top, args.examples)
     model = None
     if args.top and args.model_pb:
         model = zoo_model(str(plan.out.model.get("name")), args.model_pb)

@@ -132,25 +132,28 @@ def merge_examples(a: Examples, b: Examples) -> Examples:
                    np.concatenate([a.boxes, b.boxes], 1), crops, max(a.k, b.k), a.layer)
 
 
-def _spatial_max(model: Model, images: Sequence[np.ndarray], layer: str
-                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per image and unit: the channel's spatial max and its (y, x), images grouped by shape."""
+def _spatial_max(model: Model, images: Sequence[np.ndarray], layers: Sequence[str]
+                 ) -> Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per layer, image and unit: the channel's spatial max and its (y, x). One forward pass per
+    group of same-shape images serves every layer."""
     n = len(images)
-    maxes: List[Any] = [None] * n
-    ys: List[Any] = [None] * n
-    xs: List[Any] = [None] * n
+    found: Dict[str, List[List[Any]]] = {layer: [[None] * n, [None] * n, [None] * n]
+                                         for layer in layers}
     by_shape: Dict[Tuple[int, ...], List[int]] = {}
     for i, img in enumerate(images):
         by_shape.setdefault(img.shape, []).append(i)
     for idx in by_shape.values():
-        acts = np.asarray(model.get_activations(np.stack([images[i] for i in idx]), layer,
-                                                batch_size=len(idx)))
-        flat = acts.reshape(len(idx), -1, acts.shape[-1])
-        arg = flat.argmax(1)
-        for j, i in enumerate(idx):
-            maxes[i] = flat[j][arg[j], np.arange(flat.shape[-1])]
-            ys[i], xs[i] = np.divmod(arg[j], acts.shape[2])
-    return np.stack(maxes), np.stack(ys), np.stack(xs)
+        acts_of = model.get_activations(np.stack([images[i] for i in idx]), list(layers),
+                                        batch_size=len(idx))
+        for layer in layers:
+            acts = np.asarray(acts_of[layer])
+            flat = acts.reshape(len(idx), -1, acts.shape[-1])
+            arg = flat.argmax(1)
+            maxes, ys, xs = found[layer]
+            for j, i in enumerate(idx):
+                maxes[i] = flat[j][arg[j], np.arange(flat.shape[-1])]
+                ys[i], xs[i] = np.divmod(arg[j], acts.shape[2])
+    return {layer: (np.stack(m), np.stack(y), np.stack(x)) for layer, (m, y, x) in found.items()}
 
 
 def examples_for_batch(model: Model, layers: Sequence[str], images: Sequence[np.ndarray],
@@ -159,9 +162,10 @@ def examples_for_batch(model: Model, layers: Sequence[str], images: Sequence[np.
     """The top-k of one batch for each layer: `images` float [h, w, 3] in [0, 1] (any sizes),
     `names` their identifiers. A plain function of its arguments (map it over batches)."""
     out = {}
+    spatial = _spatial_max(model, images, layers)
     for layer in layers:
         rf = (fields or {}).get(layer) or receptive_field(model, layer)
-        maxes, ys, xs = _spatial_max(model, images, layer)  # [b, units] each
+        maxes, ys, xs = spatial[layer]  # [b, units] each
         n_units = maxes.shape[1]
         values = maxes.T.astype(np.float32)
         order = np.argsort(-values, axis=1, kind="stable")[:, :k]

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from lucid_vgg.site import pages
 from lucid_vgg.site.connections import layer_connections
@@ -46,14 +46,28 @@ def _write(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _place_images(out: RenderOutput, site_dir: str, in_place: bool, prefix: str = "") -> None:
+    """Give every row `_src` (its image now) and a `file` relative to the site: the same file
+    for a site built in its render output, else `img/<prefix><file>` (copied by _copy_images)."""
+    for kinds in out.units.values():
+        for rows in kinds.values():
+            for row in rows:
+                if "_src" in row:
+                    continue
+                row["_src"] = os.path.abspath(os.path.join(out.root, row["file"]))
+                if not in_place:
+                    row["file"] = f"{IMAGES}/{prefix}{row['file']}"
+
+
 def _copy_images(out: RenderOutput, site_dir: str) -> int:
-    """Copy every image a row names into `<site>/img/` (skipping copies already up to date)."""
+    """Copy the images not already where the site shows them (skipping up-to-date copies)."""
     copied = 0
     for kinds in out.units.values():
         for rows in kinds.values():
             for row in rows:
-                src = os.path.join(out.root, row["file"])
-                dst = os.path.join(site_dir, IMAGES, row["file"])
+                src, dst = row["_src"], os.path.join(site_dir, row["file"])
+                if os.path.realpath(src) == os.path.realpath(dst):
+                    continue
                 st = os.stat(src)
                 if os.path.exists(dst) and os.path.getsize(dst) == st.st_size \
                         and int(os.path.getmtime(dst)) == int(st.st_mtime):
@@ -62,6 +76,19 @@ def _copy_images(out: RenderOutput, site_dir: str) -> int:
                 shutil.copy2(src, dst)
                 copied += 1
     return copied
+
+
+def merge_outputs(out: RenderOutput, extra: RenderOutput, site_dir: str, prefix: str) -> None:
+    """Add `extra`'s rows (e.g. dataset examples written to another folder) to `out`: its kinds
+    replace the same kinds of a unit, its images go to `img/<prefix>`. Same model only."""
+    if extra.model.get("name") != out.model.get("name"):
+        raise RenderOutputError(f"{extra.root!r} was made for model {extra.model.get('name')!r}, "
+                                f"but the site shows {out.model.get('name')!r}")
+    _place_images(extra, site_dir, in_place=False, prefix=prefix)
+    known = {e["name"] for e in out.layers}
+    out.layers.extend(e for e in extra.layers if e["name"] not in known)
+    for key, kinds in extra.units.items():
+        out.units.setdefault(key, {}).update(kinds)
 
 
 def _connections(out: RenderOutput, model: Optional[Model], top: int,
@@ -95,9 +122,10 @@ class SitePlan:
 
 
 def prepare_site(site_dir: PathLike, source: Optional[PathLike] = None,
-                 model: Optional[Model] = None, top: int = 8) -> SitePlan:
-    """Check the arguments and read the render output; writes nothing. ValueError (a
-    RenderOutputError for the render output) says what is wrong."""
+                 model: Optional[Model] = None, top: int = 8,
+                 examples: Sequence[PathLike] = ()) -> SitePlan:
+    """Check the arguments and read the render output (and the `examples` outputs to merge
+    in); writes nothing. ValueError (a RenderOutputError for an output) says what is wrong."""
     from lucid_vgg.recipes._common import check_out_dir
 
     top = _check_top(top)
@@ -112,7 +140,11 @@ def prepare_site(site_dir: PathLike, source: Optional[PathLike] = None,
         raise RenderOutputError(f"render output {src!r} has no unit images yet")
     if top and model is None:
         zoo_class(out.model.get("name"))  # an unknown model fails now, not after the pages
-    return SitePlan(site, out, os.path.realpath(src) == os.path.realpath(site), top)
+    in_place = os.path.realpath(src) == os.path.realpath(site)
+    _place_images(out, site, in_place)
+    for i, extra in enumerate(examples):
+        merge_outputs(out, read_render_output(os.fspath(extra)), site, f"examples{i}/")
+    return SitePlan(site, out, in_place, top)
 
 
 def write_site(plan: SitePlan, model: Optional[Model] = None) -> Dict[str, Any]:
@@ -121,10 +153,10 @@ def write_site(plan: SitePlan, model: Optional[Model] = None) -> Dict[str, Any]:
     site_dir, out = plan.site_dir, plan.out
     os.makedirs(site_dir, exist_ok=True)
     connections = _connections(out, model, plan.top, site_dir)
-    copied = 0 if plan.in_place else _copy_images(out, site_dir)
+    copied = _copy_images(out, site_dir)
 
-    def image_url(file: str) -> str:
-        return file if plan.in_place else f"{IMAGES}/{file}"
+    def image_url(file: str) -> str:  # rows' files are already relative to the site
+        return file
 
     os.makedirs(os.path.join(site_dir, "site-static"), exist_ok=True)
     for name in ("site.css", "site.js"):
@@ -147,12 +179,14 @@ def write_site(plan: SitePlan, model: Optional[Model] = None) -> Dict[str, Any]:
 
 
 def build_site(site_dir: PathLike, source: Optional[PathLike] = None,
-               model: Optional[Model] = None, top: int = 8) -> Dict[str, Any]:
+               model: Optional[Model] = None, top: int = 8,
+               examples: Sequence[PathLike] = ()) -> Dict[str, Any]:
     """Write the static site for the render output `source` (default: `site_dir` itself, whose
     images are then used in place; otherwise they are copied to `<site_dir>/img/`).
 
     model: the model for the connections (default: the model-zoo entry model.json names);
-    top: how many connected units to list per direction (0: none, no model loaded).
+    top: how many connected units to list per direction (0: none, no model loaded);
+    examples: other render outputs (e.g. `dataset_examples(..., out=)`) whose rows are added.
     Returns counts of what was written. Bad input is refused before anything is written.
     """
-    return write_site(prepare_site(site_dir, source, model, top), model)
+    return write_site(prepare_site(site_dir, source, model, top, examples), model)

@@ -126,3 +126,11 @@ def test_out_writes_crops_and_manifest_rows(tiny_model, photos, tmp_path):
 def test_fewer_images_than_k_leaves_empty_slots(tiny_model, photos):
     got = dx.dataset_examples(tiny_model, C11, photos[:2], k=5)[C11]
     assert np.isinf(got.values[:, 2:]).all() and all(len(got.unit(u)) == 2 for u in range(8))
+
+
+def test_several_layers_in_one_pass_equal_one_layer_at_a_time(tiny_model, photos):
+    both = dx.dataset_examples(tiny_model, [C11, C31], photos, k=2, batch_size=3)
+    for layer in (C11, C31):
+        alone = dx.dataset_examples(tiny_model, layer, photos, k=2, batch_size=3)[layer]
+        np.testing.assert_allclose(both[layer].values, alone.values, rtol=1e-5)
+        assert (both[layer].boxes == alone.boxes).all()

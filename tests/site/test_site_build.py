@@ -140,3 +140,22 @@ def test_missing_file_is_refused_before_anything_is_written(tiny_model, render_o
     with pytest.raises(RenderOutputError, match="conv2_1/0005_positive_0.png' does not exist"):
         build_site(str(tmp_path / "site"), str(root), model=tiny_model)
     assert not (tmp_path / "site").exists()
+
+
+def test_examples_from_another_folder_are_merged_in(tiny_model, tmp_path, capsys):
+    from lucid_vgg.recipes.dataset_examples import dataset_examples
+
+    render, examples, site = (str(tmp_path / n) for n in ("render", "examples", "site"))
+    make_render_out(render, tiny_model)
+    dataset_examples(tiny_model, [C21, "conv3_1/conv3_1"], skimage_photos(), k=2, out=examples)
+    done = build_site(site, render, model=tiny_model, top=0, examples=[examples])
+    assert done["layers"] == 4 and done["units"] == 30 + 32  # conv3_1: examples only
+    check_every_reference_exists(site)
+    unit = open(os.path.join(site, "unit/conv2_1/0004.html"), encoding="utf-8").read()
+    assert 'src="../../img/examples0/examples/conv2_1/0004_1.png"' in unit and "Positive" in unit
+    in_place = build_site(render, top=0, model=tiny_model, examples=[examples])  # beside the render
+    assert in_place["images_copied"] == 2 * (16 + 32)
+    check_every_reference_exists(render)
+    assert cli.main(["site", str(tmp_path / "cli"), "--from", render, "--examples", examples,
+                     "--top", "0"]) == 0
+    assert "wrote 62 unit pages in 4 layers" in capsys.readouterr().out
