@@ -12,7 +12,8 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 
@@ -210,6 +211,8 @@ def _image_source(images: Any) -> Tuple[Iterator[Tuple[Any, np.ndarray]], str]:
             raise ValueError(f"images folder {folder!r} holds no {'/'.join(IMAGE_EXTENSIONS)} "
                              "files")
         return ((f, _common.load_png(os.path.join(folder, f))) for f in files), folder
+    if isinstance(images, Mapping):
+        return ((name, img) for name, img in images.items()), "<named arrays>"
     if isinstance(images, np.ndarray) and images.ndim == 4:
         images = list(images)
     try:
@@ -255,13 +258,14 @@ def _check_layers(model: Model, layers: Union[LayerRef, Sequence[LayerRef]]) -> 
 
 
 def dataset_examples(model: Model, layers: Union[LayerRef, Sequence[LayerRef]],
-                     images: Union[PathLike, Iterable[ArrayLike]], k: int = 8,
+                     images: Union[PathLike, Mapping[str, ArrayLike], Iterable[ArrayLike]],
+                     k: int = 8,
                      crop: Optional[int] = None, out: Optional[PathLike] = None,
                      batch_size: int = 8) -> Dict[str, Examples]:
     """For each unit of `layers`, the `k` images (and crops) that activate it most.
 
-    images: a folder of PNG/JPEG files (names become the sources) or an iterable of [h, w, 3]
-    arrays in [0, 1] or uint8 (indices become the sources). crop: None for the receptive field
+    images: a folder of PNG/JPEG files (names become the sources), a dict name -> image, or an
+    iterable of [h, w, 3] arrays in [0, 1] or uint8 (indices become the sources). crop: None for the receptive field
     of the argmax, else the side in px of a square around it. out: a render output folder to
     write `examples/<layer>/<unit>_<index>.png` and `kind: "example"` rows of manifest.jsonl.
     """

@@ -44,8 +44,9 @@ def page(title: str, root: str, body: str, nav: Optional[Dict[str, str]] = None)
 </head>
 <body data-root="{root}">
 <header><strong>{_e(title)}</strong><nav>{' '.join(links)}</nav>
-<form class="search" id="search"><input id="search-box" type="search" placeholder="layer:unit, e.g. conv4_1:12"
- aria-label="go to layer:unit"> <button type="submit">go</button><span id="search-message"></span></form>
+<form class="search" id="search"><input id="search-box" type="search"
+ placeholder="layer:unit, e.g. conv4_1:12" aria-label="go to layer:unit">
+ <button type="submit">go</button><span id="search-message"></span></form>
 <span class="keys">{keys}</span></header>
 {body}
 <script src="{root}site-data/index.js"></script>
@@ -165,9 +166,9 @@ def unit_page(out: RenderOutput, layer: str, unit: int, connections: Optional[Di
                                       conn.get("below"), unit, image_url))
     parts.append(_connections_section(out, "Strongest outputs to the layer above",
                                       conn.get("above"), unit, image_url))
-    table = "".join(f"<tr><td>{_e(k)}</td><td>{_e(r['index'])}</td><td>{_e(_or_dash(r.get('objective')))}</td>"
-                    f"<td>{_e(_or_dash(r.get('settings_key')))}</td><td>{_e(_or_dash(r.get('finished')))}</td></tr>"
-                    for k in KINDS for r in kinds.get(k, []))
+    table = "".join("<tr>" + "".join(f"<td>{_e(_or_dash(v))}</td>" for v in (
+        k, r["index"], r.get("objective"), r.get("settings_key"), r.get("finished"))) + "</tr>"
+        for k in KINDS for r in kinds.get(k, []))
     settings = [r.get("settings") for k in KINDS for r in kinds.get(k, []) if r.get("settings")]
     parts.append("<h2>Objective values and settings</h2><table><tr><th>kind</th><th>index</th>"
                  f"<th>objective</th><th>settings key</th><th>finished</th></tr>{table}</table>"

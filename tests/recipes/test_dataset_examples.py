@@ -134,3 +134,10 @@ def test_several_layers_in_one_pass_equal_one_layer_at_a_time(tiny_model, photos
         alone = dx.dataset_examples(tiny_model, layer, photos, k=2, batch_size=3)[layer]
         np.testing.assert_allclose(both[layer].values, alone.values, rtol=1e-5)
         assert (both[layer].boxes == alone.boxes).all()
+
+
+def test_a_dict_of_images_names_the_sources(tiny_model, photos):
+    named = {f"photo{i}": img for i, img in enumerate(photos)}
+    by_name = dx.dataset_examples(tiny_model, C21, named, k=2)[C21]
+    by_index = dx.dataset_examples(tiny_model, C21, photos, k=2)[C21]
+    assert [[f"photo{i}" for i in row] for row in by_index.sources] == by_name.sources.tolist()
