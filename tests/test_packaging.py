@@ -94,3 +94,4 @@ def test_wheel_ships_the_packages_and_labels_but_no_tests_benchmarks_or_notebook
     assert tops == {"lucid_vgg", "modelzoo"}
     assert "modelzoo/labels/ImageNet_standard.txt" in names
     assert "lucid_vgg/optvis/render.py" in names
+    assert {"lucid_vgg/site/static/site.css", "lucid_vgg/site/static/site.js"} <= set(names)
