@@ -796,7 +796,8 @@ cli_rows(2,
          ("site_from_not_a_render_output", ["site", "{out}", "--from", "{clash}", "--top", "0"],
           ["is not a render output", "model.json and manifest.jsonl"]),
          ("site_from_a_file", ["site", "{out}", "--from", "{tiny}", "--top", "0"], ["is not a directory"]),
-         ("site_top_negative", ["site", "{out}", "--top", "-1"], ["--top", "integer >= 0"]))
+         ("site_top_negative", ["site", "{out}", "--top", "-1"], ["--top", "integer >= 0"]),
+         ("site_max_side_word", ["site", "{out}", "--max-side", "big"], ["--max-side", "integer >= 0"]))
 
 @pytest.mark.parametrize("argv, code, words", CLI)
 def test_cli_bad_input(argv, code, words, ctx, tmp_path, capsys):

@@ -24,6 +24,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int_at_least(0), default=8,
                         help="connected units listed per direction (0: none; the model's "
                              "weights are not loaded then; default 8)")
+    parser.add_argument("--max-side", type=int_at_least(0), default=0, metavar="PX",
+                        help="shrink copied images larger than PX x PX to fit (0: copy as they "
+                             "are; default 0)")
     add_model_pb_argument(parser)
 
 
@@ -32,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     from lucid_vgg.site.build import prepare_site, write_site
 
     with usage_errors():
-        plan = prepare_site(args.out_dir, args.source, None, args.top, args.examples)
+        plan = prepare_site(args.out_dir, args.source, None, args.top, args.examples,
+                            args.max_side)
     model = None
     if args.top and args.model_pb:
         model = zoo_model(str(plan.out.model.get("name")), args.model_pb)

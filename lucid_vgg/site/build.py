@@ -59,8 +59,10 @@ def _place_images(out: RenderOutput, site_dir: str, in_place: bool, prefix: str 
                     row["file"] = f"{IMAGES}/{prefix}{row['file']}"
 
 
-def _copy_images(out: RenderOutput, site_dir: str) -> int:
-    """Copy the images not already where the site shows them (skipping up-to-date copies)."""
+def _copy_images(out: RenderOutput, site_dir: str, max_side: int = 0) -> int:
+    """Copy the images not already where the site shows them (skipping up-to-date copies);
+    with `max_side`, larger ones are shrunk to fit max_side x max_side (dataset-example crops
+    of deep layers are ~200 px photos, ~40 kB each as PNG)."""
     copied = 0
     for kinds in out.units.values():
         for rows in kinds.values():
@@ -68,14 +70,25 @@ def _copy_images(out: RenderOutput, site_dir: str) -> int:
                 src, dst = row["_src"], os.path.join(site_dir, row["file"])
                 if os.path.realpath(src) == os.path.realpath(dst):
                     continue
-                st = os.stat(src)
-                if os.path.exists(dst) and os.path.getsize(dst) == st.st_size \
-                        and int(os.path.getmtime(dst)) == int(st.st_mtime):
+                if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
                     continue
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
-                shutil.copy2(src, dst)
+                _copy_image(src, dst, max_side)
                 copied += 1
     return copied
+
+
+def _copy_image(src: str, dst: str, max_side: int) -> None:
+    from PIL import Image
+
+    if max_side:
+        with Image.open(src) as img:
+            if max(img.size) > max_side:
+                img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+                img.save(dst + ".tmp.png", optimize=True)
+                os.replace(dst + ".tmp.png", dst)
+                return
+    shutil.copy2(src, dst)
 
 
 def merge_outputs(out: RenderOutput, extra: RenderOutput, site_dir: str, prefix: str) -> None:
@@ -119,16 +132,20 @@ class SitePlan:
     out: RenderOutput
     in_place: bool
     top: int
+    max_side: int = 0
 
 
 def prepare_site(site_dir: PathLike, source: Optional[PathLike] = None,
                  model: Optional[Model] = None, top: int = 8,
-                 examples: Sequence[PathLike] = ()) -> SitePlan:
+                 examples: Sequence[PathLike] = (), max_side: int = 0) -> SitePlan:
     """Check the arguments and read the render output (and the `examples` outputs to merge
     in); writes nothing. ValueError (a RenderOutputError for an output) says what is wrong."""
     from lucid_vgg.recipes._common import check_out_dir
 
     top = _check_top(top)
+    if isinstance(max_side, bool) or not isinstance(max_side, int) or max_side < 0:
+        raise ValueError(f"max_side must be an integer >= 0 (0: copy images as they are), "
+                         f"got {max_side!r}")
     site = check_out_dir(site_dir, "site directory") or ""
     src = site if source is None else os.fspath(source)
     known: Optional[List[Dict[str, Any]]] = None
@@ -144,7 +161,7 @@ def prepare_site(site_dir: PathLike, source: Optional[PathLike] = None,
     _place_images(out, site, in_place)
     for i, extra in enumerate(examples):
         merge_outputs(out, read_render_output(os.fspath(extra)), site, f"examples{i}/")
-    return SitePlan(site, out, in_place, top)
+    return SitePlan(site, out, in_place, top, max_side)
 
 
 def write_site(plan: SitePlan, model: Optional[Model] = None) -> Dict[str, Any]:
@@ -153,7 +170,7 @@ def write_site(plan: SitePlan, model: Optional[Model] = None) -> Dict[str, Any]:
     site_dir, out = plan.site_dir, plan.out
     os.makedirs(site_dir, exist_ok=True)
     connections = _connections(out, model, plan.top, site_dir)
-    copied = _copy_images(out, site_dir)
+    copied = _copy_images(out, site_dir, plan.max_side)
 
     def image_url(file: str) -> str:  # rows' files are already relative to the site
         return file
@@ -180,13 +197,14 @@ def write_site(plan: SitePlan, model: Optional[Model] = None) -> Dict[str, Any]:
 
 def build_site(site_dir: PathLike, source: Optional[PathLike] = None,
                model: Optional[Model] = None, top: int = 8,
-               examples: Sequence[PathLike] = ()) -> Dict[str, Any]:
+               examples: Sequence[PathLike] = (), max_side: int = 0) -> Dict[str, Any]:
     """Write the static site for the render output `source` (default: `site_dir` itself, whose
     images are then used in place; otherwise they are copied to `<site_dir>/img/`).
 
     model: the model for the connections (default: the model-zoo entry model.json names);
     top: how many connected units to list per direction (0: none, no model loaded);
-    examples: other render outputs (e.g. `dataset_examples(..., out=)`) whose rows are added.
+    examples: other render outputs (e.g. `dataset_examples(..., out=)`) whose rows are added;
+    max_side: copies larger than this are shrunk to fit (0: as they are; in-place images stay).
     Returns counts of what was written. Bad input is refused before anything is written.
     """
-    return write_site(prepare_site(site_dir, source, model, top, examples), model)
+    return write_site(prepare_site(site_dir, source, model, top, examples, max_side), model)

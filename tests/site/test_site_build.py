@@ -159,3 +159,15 @@ def test_examples_from_another_folder_are_merged_in(tiny_model, tmp_path, capsys
     assert cli.main(["site", str(tmp_path / "cli"), "--from", render, "--examples", examples,
                      "--top", "0"]) == 0
     assert "wrote 62 unit pages in 4 layers" in capsys.readouterr().out
+
+
+def test_max_side_shrinks_the_copies_only(tiny_model, render_out, tmp_path):
+    from PIL import Image
+
+    site = str(tmp_path / "site")
+    build_site(site, render_out, model=tiny_model, top=0, max_side=20)
+    with Image.open(os.path.join(site, "img/conv2_1/0003_positive_0.png")) as img:
+        assert img.size == (20, 20)  # the 32 px render, shrunk
+    with Image.open(os.path.join(render_out, "conv2_1/0003_positive_0.png")) as img:
+        assert img.size == (32, 32)  # the original stays
+    assert build_site(site, render_out, model=tiny_model, top=0, max_side=20)["images_copied"] == 0
