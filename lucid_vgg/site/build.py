@@ -2,10 +2,10 @@
 
 Page per unit as real HTML files, not one unit.html driven by a JSON index: every unit then
 has a stable URL that works with JavaScript off, from file://, and on any static host, and a
-link checker can verify the whole site. The cost is small: a unit page is ~3-5 kB, so VGG16's
-4224 conv units add ~20 MB of HTML (gzip on the host shrinks it ~5x) beside their PNGs; the
-search index (site-data/index.js) and the connections (site-data/connections/*.json) stay
-JSON. Pages are rebuilt in a few seconds, so the site is an output of `lucid-vgg site`, never
+link checker can verify the whole site. The cost is small: the first site's unit pages average
+4.4 kB (~1.2 kB gzipped), so VGG16's 4224 conv units would add ~19 MB of HTML beside their PNGs;
+the search index (site-data/index.js) and the connections (site-data/connections/*.json) stay
+JSON. The site is an output of `lucid-vgg site`, rebuilt by that one command, never
 a source to edit by hand.
 """
 import json
