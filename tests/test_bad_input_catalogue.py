@@ -892,6 +892,95 @@ rows(TypeError, ("needs a graph tensor", "not an eager tensor"),
 # -- end graph-analysis ------------------------------------------------------------------------------
 
 
+
+# -- dataset examples and the static site (issue 21, part "site") ---------------------------------
+def _render_out(c, name, rows=(), model_json=True):
+    """A render output folder in c.tmp: model.json (optional) and manifest rows."""
+    import json
+
+    root = c.tmp / name
+    root.mkdir(exist_ok=True)
+    if model_json:
+        (root / "model.json").write_text(json.dumps({"model": {"name": "TinyVGG", "fingerprint": "f"},
+                                                     "layers": [{"name": C21, "depth": 16, "tags": ["conv"]}]}))
+    if rows or model_json:
+        (root / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(root)
+
+
+def _site(c, source, site="site"):
+    from lucid_vgg.site import build_site
+
+    return build_site(str(c.tmp / site), source, model=c.model, top=2)
+
+
+def _examples(c, images=None, layers=C21, **kw):
+    from lucid_vgg.recipes.dataset_examples import dataset_examples
+
+    return dataset_examples(c.fc if layers == "fc6/fc6" else c.model, layers,
+                            [c.photo] if images is None else images, **kw)
+
+
+_MISSING_ROW = {"layer": C21, "unit": 3, "kind": "positive", "index": 0, "file": "conv2_1/0003.png"}
+rows(ValueError, ("is not a render output", "model.json and manifest.jsonl"),
+     site_render_output_without_manifest=lambda c: _site(c, _render_out(c, "no_manifest", model_json=False)))
+rows(ValueError, ("'conv2_1/0003.png' does not exist", "unit 3 positive"),
+     site_manifest_row_file_missing=lambda c: _site(c, _render_out(c, "missing_file", [_MISSING_ROW])))
+rows(ValueError, ("site directory", "cannot be written"),
+     site_out_dir_read_only=lambda c: _site(c, _render_out(c, "any"), "/proc/lucid_vgg_site"))
+rows(ValueError, ("line 1 is not a JSON object",),
+     site_manifest_corrupt_line=lambda c: _site(c, _corrupt_manifest(c)))
+rows(ValueError, ("a row needs layer, unit, kind", "missing ['unit', 'kind', 'index', 'file']"),
+     site_manifest_row_incomplete=lambda c: _site(c, _render_out(c, "incomplete", [{"layer": C21}])))
+rows(ValueError, ("was made for model 'VGG16_caffe'", "the site shows 'TinyVGG'"),
+     site_examples_of_another_model=lambda c: __import__("lucid_vgg.site", fromlist=["x"]).build_site(
+         str(c.tmp / "site"), _render_out_with_image(c), model=c.model, top=0,
+         examples=[_other_model_examples(c)]))
+rows(ValueError, ("top must be an integer >= 0",),
+     site_top_negative=lambda c: __import__("lucid_vgg.site", fromlist=["x"]).build_site(
+         str(c.tmp / "site"), _render_out(c, "any"), model=c.model, top=-1))
+rows(ValueError, ("k must be a positive integer", "0"),
+     dataset_examples_k_zero=lambda c: _examples(c, k=0))
+rows(ValueError, ("crop must be a positive integer",),
+     dataset_examples_crop_negative=lambda c: _examples(c, crop=-4))
+rows(ValueError, ("need conv layers", "dense"),
+     dataset_examples_dense_layer=lambda c: _examples(c, layers="fc6/fc6"))
+rows(ValueError, ("images is empty",),
+     dataset_examples_no_images=lambda c: _examples(c, images=[]))
+rows(ValueError, ("holds no", ".png"),
+     dataset_examples_empty_folder=lambda c: _examples(c, images=str(_render_out(c, "empty",
+                                                                                 model_json=False))))
+rows(ValueError, ("is not a directory", "iterable of arrays"),
+     dataset_examples_images_a_file=lambda c: _examples(c, images=c.pb))
+rows(ValueError, ("out", "cannot be written"),
+     dataset_examples_out_read_only=lambda c: _examples(c, out="/proc/lucid_vgg_examples"))
+
+
+def _render_out_with_image(c):
+    root = _render_out(c, "one_unit", [dict(_MISSING_ROW, file="u.png")])
+    mio.save(c.photo, os.path.join(root, "u.png"))
+    return root
+
+
+def _other_model_examples(c):
+    """A render output (model.json + manifest) made for VGG16_caffe, not the site's TinyVGG."""
+    import json
+
+    root = c.tmp / "vgg_examples"
+    root.mkdir(exist_ok=True)
+    (root / "model.json").write_text(json.dumps({"model": {"name": "VGG16_caffe"}, "layers": []}))
+    (root / "manifest.jsonl").write_text("")
+    return str(root)
+
+def _corrupt_manifest(c):
+    """A render output whose manifest's first line (of two) is not JSON: not a torn last line."""
+    root = _render_out(c, "corrupt", [_MISSING_ROW])
+    with open(os.path.join(root, "manifest.jsonl"), "r+") as f:
+        text = f.read()
+        f.seek(0)
+        f.write("{not json\n" + text)
+    return root
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -998,6 +1087,14 @@ cli_rows(1,
          ("convert_h5_missing_file", ["convert-h5", "{missing_h5}", "-o", "{png}.pb"], ["No such Keras weights file"]),
          ("convert_h5_not_h5", ["convert-h5", "{garbage}", "-o", "{png}.pb"], ["not a readable HDF5 file"]))
 
+# -- the static site (issue 21, part "site"): checked before anything is written --------------------
+cli_rows(2,
+         ("site_out_dir_read_only", ["site", "/proc/lucid_vgg_site", "--top", "0"], ["cannot be written"]),
+         ("site_from_not_a_render_output", ["site", "{out}", "--from", "{clash}", "--top", "0"],
+          ["is not a render output", "model.json and manifest.jsonl"]),
+         ("site_from_a_file", ["site", "{out}", "--from", "{tiny}", "--top", "0"], ["is not a directory"]),
+         ("site_top_negative", ["site", "{out}", "--top", "-1"], ["--top", "integer >= 0"]),
+         ("site_max_side_word", ["site", "{out}", "--max-side", "big"], ["--max-side", "integer >= 0"]))
 
 @pytest.mark.parametrize("argv, code, words", CLI)
 def test_cli_bad_input(argv, code, words, ctx, tmp_path, capsys):

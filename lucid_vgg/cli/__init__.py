@@ -19,10 +19,10 @@ import sys
 import threading
 from typing import Optional, Sequence
 
-from lucid_vgg.cli import convert_h5, layers, render_layer, render_unit
+from lucid_vgg.cli import convert_h5, layers, render_layer, render_unit, site
 from lucid_vgg.cli.common import UsageError
 
-SUBCOMMANDS = (render_unit, layers, render_layer, convert_h5)
+SUBCOMMANDS = (render_unit, layers, render_layer, convert_h5, site)
 PROG = "lucid-vgg"
 
 
