@@ -6,6 +6,7 @@ dies (killed, out of memory) is restarted by Ray and its batch retried (`max_res
 `max_task_retries`); workers return PNG bytes, never write, so nothing is written twice.
 Ray is optional (`pip install 'lucid-vgg[ray]'`) and imported only here.
 """
+import copy
 import os
 import socket
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -76,6 +77,37 @@ def connect(address: str) -> bool:
     return True
 
 
+def worker_plan(resources: Dict[str, float], workers: Optional[int],
+                cpus_per_worker: int) -> Tuple[int, int]:
+    """(number of workers, GPUs per worker) for a cluster's resources: one GPU per worker when
+    it has GPUs (default: one worker per GPU), else `cpus_per_worker` CPUs each (default: as
+    many workers as fit)."""
+    if isinstance(cpus_per_worker, bool) or not isinstance(cpus_per_worker, int) or cpus_per_worker < 1:
+        raise ValueError(f"ray_cpus_per_worker must be a positive integer, got {cpus_per_worker!r}")
+    gpus = int(resources.get("GPU", 0))
+    cpus = max(1, int(resources.get("CPU", 1)))
+    if workers is None:
+        workers = gpus if gpus else max(1, cpus // cpus_per_worker)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"ray_workers must be a positive integer, got {workers!r}")
+    if gpus and workers > gpus:
+        raise ValueError(f"ray_workers={workers}, but each worker takes one GPU and the cluster "
+                         f"has {gpus}; ask for at most {gpus} workers")
+    if not gpus and cpus_per_worker > cpus:
+        raise ValueError(f"ray_cpus_per_worker={cpus_per_worker} is more than the cluster's "
+                         f"{cpus} CPUs")
+    return workers, 1 if gpus else 0
+
+
+def shippable(model: Model) -> Model:
+    """A copy of `model` that pickles: without its graph (sent separately) and without the
+    activation functions get_activations caches (tf.functions do not pickle)."""
+    clean = copy.copy(model)
+    for cache in ("_activation_fns", "_graph_def", "_given_graph_id"):
+        clean.__dict__.pop(cache, None)
+    return clean
+
+
 class UnitRenderer:
     """The body of a Ray worker: the model, loaded once, renders batch after batch."""
 
@@ -106,22 +138,20 @@ class RayExecutor:
         from modelzoo.util import serialize_graph_def
 
         ray = _import_ray()
-        self.ray = ray
+        self.ray, self.actors = ray, []
         self.owns_connection = connect(address)
-        resources = ray.cluster_resources()
-        gpus = int(resources.get("GPU", 0))
-        cpus = max(1, int(resources.get("CPU", 1)))
-        if workers is None:
-            workers = gpus if gpus else max(1, cpus // max(1, cpus_per_worker))
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ValueError(f"ray_workers must be a positive integer, got {workers!r}")
+        try:
+            workers, gpus = worker_plan(ray.cluster_resources(), workers, cpus_per_worker)
+        except ValueError:
+            self.close()
+            raise
         remote = ray.remote(UnitRenderer).options(
-            num_cpus=cpus_per_worker, num_gpus=1 if gpus else 0,
+            num_cpus=cpus_per_worker, num_gpus=gpus,
             max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS)
         graph_ref = ray.put(serialize_graph_def(model.graph_def))
-        self.actors = [remote.remote(model, graph_ref, opts, cpus_per_worker)
+        self.actors = [remote.remote(shippable(model), graph_ref, opts, cpus_per_worker)
                        for _ in range(workers)]
-        self.gpus_per_worker = 1 if gpus else 0
+        self.gpus_per_worker = gpus
 
     def worker_pids(self) -> List[int]:
         """The process ids of the workers (for tests that kill one)."""
