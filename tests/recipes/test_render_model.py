@@ -223,3 +223,70 @@ def test_cli_render_model_then_resume(tiny_model, tmp_path, capsys):
     assert cli.main(argv) == 0
     assert "rendered 0, reused 4" in capsys.readouterr().err
     assert len(rows_of(out)) == 4
+
+
+# -- docs/layer_grids: the migrated manifest of the committed units ------------------------------
+
+def _layer_grid_tool():
+    import importlib.util
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location(
+        "render_layer_grids_tool", os.path.join(root, "notebooks", "tools", "render_layer_grids.py"))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def test_committed_layer_grids_manifest_lists_every_png_with_its_settings():
+    tool = _layer_grid_tool()
+    rows = rows_of(tool.OUT_DIR)
+    pngs = sorted(n for n in os.listdir(tool.OUT_DIR) if n.endswith(".png") and "_grid" not in n)
+    assert sorted(r["file"] for r in rows) == pngs and len(pngs) == 2496
+    for r in rows:
+        want = recipes.layer_renders.layer_settings(tool.LAYER_SIZES[r["layer"]],
+                                                    tool.LAYER_STEPS[r["layer"]], tool.BATCH,
+                                                    seed=tool.SEED)
+        assert r["settings"] == want and r["settings_key"] == manifest.settings_key(want)
+        with open(os.path.join(tool.OUT_DIR, r["file"]), "rb") as f:
+            assert manifest.sha256_bytes(f.read()) == r["sha256"], r["file"]
+        assert r["objective"] is None and r["finished"].endswith("+00:00")
+
+
+def test_migration_rows_equal_what_render_layer_writes(tiny_model, tmp_path):
+    """write_manifest on a render_layer output (its manifest removed) gives back the same keys."""
+    tool = _layer_grid_tool()
+    out = tmp_path / "grids"
+    out.mkdir()
+    recipes.render_layer(tiny_model, L11, out_dir=str(out), units=[0, 1], size=16, steps=0,
+                         batch_size=tool.BATCH, seed=tool.SEED)
+    made = rows_of(out)
+    os.remove(out / "manifest.jsonl")
+    (out / "timings.jsonl").write_text("")
+    sizes = dict(tool.LAYER_SIZES)
+    try:
+        tool.LAYER_SIZES, tool.LAYER_STEPS = {L11: 16}, {L11: 0}
+        assert tool.write_manifest(str(out), model=tiny_model) == 2
+    finally:
+        tool.LAYER_SIZES = sizes
+    again = rows_of(out)
+    keys = ("file", "sha256", "settings", "settings_key", "model", "layer", "unit", "kind")
+    assert [{k: r[k] for k in keys} for r in again] == [{k: r[k] for k in keys} for r in made]
+
+
+@pytest.mark.weights
+def test_committed_layer_grids_are_reused_by_render_layer():
+    """The notebook's render_layer call on conv1_1 finds every committed unit reusable."""
+    from modelzoo.vision_models import VGG16_caffe
+
+    tool = _layer_grid_tool()
+    model = VGG16_caffe()
+    layer = "conv1_1/conv1_1"
+    settings = recipes.layer_renders.layer_settings(tool.LAYER_SIZES[layer],
+                                                    tool.LAYER_STEPS[layer], tool.BATCH,
+                                                    seed=tool.SEED)
+    store = recipes.output_store.OutputStore(tool.OUT_DIR)
+    # pylint: disable-next=protected-access
+    _, found = recipes.layer_renders._reusable_units(model, store, layer, list(range(64)),
+                                                     settings, tool.LAYER_SIZES[layer], False)
+    assert sorted(found) == list(range(64))
