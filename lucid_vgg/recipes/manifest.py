@@ -10,7 +10,7 @@ import datetime
 import hashlib
 import json
 import warnings
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
 from lucid_vgg.recipes.output_store import OutputStore
 from modelzoo.vision_base import Model
@@ -128,12 +128,13 @@ class Manifest:
 
     def check_model(self, model: Mapping[str, str]) -> None:
         """ManifestMismatchError when rows (or model.json) were made for another model."""
-        found = {(r.get("model") or {}).get("fingerprint") for r in self.rows
-                 if r.get("kind") in KINDS} - {None}
+        found: Set[str] = {str(r["model"]["fingerprint"]) for r in self.rows
+                           if r.get("kind") in KINDS and isinstance(r.get("model"), dict)
+                           and r["model"].get("fingerprint")}
         if self.store.exists(MODEL_JSON):
             try:
                 info = json.loads(self.store.read_bytes(MODEL_JSON).decode("utf-8"))
-                found.add(info["model"]["fingerprint"])
+                found.add(str(info["model"]["fingerprint"]))
             except (ValueError, KeyError, TypeError):
                 pass  # an unreadable model.json is rewritten; the rows still decide
         other = sorted(found - {model["fingerprint"]})

@@ -7,6 +7,7 @@ this process only) and `model.json`. A unit is done only when its file exists an
 manifest row for it has the settings asked for and the file's SHA-256; anything else is
 rendered again and gets a new row.
 """
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -38,6 +39,9 @@ class RenderModelInfo:
     reused: int = 0
     batches: int = 0
     rows: List[Dict[str, Any]] = field(default_factory=list)
+    #: seconds the workers spent in render_batch, and this process spent writing files and rows
+    seconds_rendering: float = 0.0
+    seconds_recording: float = 0.0
 
 
 def unit_file(layer: str, kind: str, unit: int, index: Optional[int] = None) -> str:
@@ -224,6 +228,7 @@ def render_model(model: Model, out: PathLike, layers: Optional[Sequence[LayerRef
 def _record(book: manifest.Manifest, spec: BatchSpec, result: BatchResult,
             settings: Dict[str, Any], record: Dict[str, str], info: RenderModelInfo) -> None:
     """Write one finished batch's files (atomically), then append their rows."""
+    start = time.perf_counter()
     for rel, key, data, score in zip(spec.files, spec.keys, result.pngs, result.objectives):
         book.store.write_bytes(rel, data)
         row = manifest.make_row(key[0], key[1], key[2], key[3], rel, manifest.sha256_bytes(data),
@@ -232,3 +237,5 @@ def _record(book: manifest.Manifest, spec: BatchSpec, result: BatchResult,
         info.rows.append(row)
         info.rendered += 1
     info.batches += 1
+    info.seconds_rendering += float(result.info.get("seconds", 0.0))
+    info.seconds_recording += time.perf_counter() - start

@@ -148,8 +148,9 @@ class RayExecutor:
         remote = ray.remote(UnitRenderer).options(
             num_cpus=cpus_per_worker, num_gpus=gpus,
             max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS)
-        graph_ref = ray.put(serialize_graph_def(model.graph_def))
-        self.actors = [remote.remote(shippable(model), graph_ref, opts, cpus_per_worker)
+        # held for the executor's life: a restarted worker reads the graph from it again
+        self.graph_ref = ray.put(serialize_graph_def(model.graph_def))
+        self.actors = [remote.remote(shippable(model), self.graph_ref, opts, cpus_per_worker)
                        for _ in range(workers)]
         self.gpus_per_worker = gpus
 
@@ -187,6 +188,6 @@ class RayExecutor:
     def close(self) -> None:
         for actor in self.actors:
             self.ray.kill(actor)
-        self.actors = []
+        self.actors, self.graph_ref = [], None
         if self.owns_connection:
             self.ray.shutdown()

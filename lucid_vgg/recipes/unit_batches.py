@@ -4,6 +4,7 @@ a Ray worker): render, score each image by its unit's objective, encode PNGs.
 A worker returns PNG bytes and objective values only; the driver writes the files and the
 manifest, so a retried batch can never write anything twice.
 """
+import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -114,11 +115,13 @@ def render_batch(model: Model, spec: BatchSpec, opts: RenderOptions,
     from lucid_vgg.optvis import param
     from lucid_vgg.recipes import _common
 
+    start = time.perf_counter()
     obj, k, sign = _objective(spec, opts)
     images = _common.render(model, obj, lambda: param.image(opts.size, batch=k), opts.steps,
                             transforms=opts.transforms, optimizer=opts.optimizer, seed=spec.seed,
                             use_fixed_seed=opts.use_fixed_seed, precision=opts.precision)
     units = list(spec.units) if spec.kind != "diverse" else [spec.units[0]] * k
     scores = unit_objectives(model, spec.layer, units, images, sign)
-    return BatchResult(pngs=[encode_png(img) for img in images], objectives=scores,
-                       images=images if keep_images else None)
+    pngs = [encode_png(img) for img in images]
+    return BatchResult(pngs=pngs, objectives=scores, images=images if keep_images else None,
+                       info={"seconds": time.perf_counter() - start})
