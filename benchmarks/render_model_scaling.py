@@ -3,11 +3,12 @@
 The same job (one layer's first units, one unit per image, the same size/steps/seed) is rendered
 three times into fresh folders: in this process, then on a local Ray cluster (127.0.0.1, all CPUs)
 with 1 worker x all CPUs and with 2 workers x half the CPUs each. For each: the job's wall time
-(Ray: including starting the workers and loading the model in them), the steady rate (from the
-first finished batch to the last), the seconds a worker spends per batch, and Ray's overhead per
-batch (the driver's wait per batch minus the worker's render time, in the steady part).
+(Ray: including starting the workers and loading the model in them), the steady rate (from
+each worker's first finished batch to the last), the seconds a worker spends per batch, and Ray's
+overhead per batch (workers x the interval between finished batches, minus the worker's render
+time, in the steady part).
 
-    python benchmarks/render_model_scaling.py [--layer conv1_1/conv1_1] [--units 16] [--size 32]
+    python benchmarks/render_model_scaling.py [--layer conv1_1/conv1_1] [--units 32] [--size 32]
         [--steps 16] [--batch 4] [--json benchmarks/render_model_scaling.json] [--tiny]
 
 `--tiny` uses the random-weight test net (tests/conftest.py) instead of VGG16_caffe.
@@ -18,6 +19,7 @@ import tempfile
 import time
 
 import _bench  # noqa: F401  (first: TensorFlow settings)
+import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,17 +47,20 @@ def run_case(model, name: str, args, **ray_kw) -> dict:
                                 progress=lambda d, t: finished.append(time.perf_counter()),
                                 **ray_kw)
     wall = time.perf_counter() - start
-    batches = info.batches
-    steady = (finished[-1] - finished[0]) / (batches - 1) if batches > 1 else float("nan")
-    per_batch = info.seconds_rendering / batches
     workers = ray_kw.get("ray_workers", 1)
-    return {"case": name, "workers": workers, "units": info.rendered, "batches": batches,
+    # steady part: after each worker's first batch (which also traces and warms up)
+    steady_n = info.batches - workers
+    steady = (finished[-1] - finished[workers - 1]) / steady_n if steady_n > 0 else float("nan")
+    per_batch = float(np.mean(info.batch_seconds[workers:])) if steady_n > 0 else float("nan")
+    return {"case": name, "workers": workers, "units": info.rendered, "batches": info.batches,
             "wall_s": wall, "units_per_hour_job": 3600 * info.rendered / wall,
             "steady_s_per_batch": steady,
             "units_per_hour_steady": 3600 * args.batch / steady,
+            "first_batch_s": info.batch_seconds[0],
             "worker_s_per_batch": per_batch,
             "overhead_s_per_batch": steady * workers - per_batch,
-            "driver_s_per_batch": info.seconds_recording / batches, "out": out}
+            "driver_s_per_batch": float(np.mean(info.record_seconds)),
+            "batch_seconds": info.batch_seconds, "out": out}
 
 
 def table(results: list) -> str:
@@ -82,13 +87,36 @@ def extrapolate(results: list, batch: int, n_workers=(1, 4, 16, 64)) -> str:
     return "\n".join(lines)
 
 
+def ray_round_trip(ray, payload_bytes: int, n: int = 30) -> float:
+    """Median seconds for one task on a warm Ray actor that takes a batch spec and returns a
+    batch's worth of PNG bytes: Ray's fixed cost per batch, without any rendering."""
+    from lucid_vgg.recipes.unit_batches import BatchSpec
+
+    class Echo:
+        def reply(self, spec, size):
+            return [b"x" * (size // len(spec.files))] * len(spec.files)
+
+    actor = ray.remote(Echo).options(num_cpus=1).remote()
+    spec = BatchSpec("conv1_1/conv1_1", "positive", (0, 1, 2, 3), 0,
+                     tuple(f"conv1_1/positive/{u:04d}.png" for u in range(4)),
+                     tuple(("conv1_1/conv1_1", u, "positive", 0) for u in range(4)))
+    ray.get(actor.reply.remote(spec, payload_bytes))
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        ray.get(actor.reply.remote(spec, payload_bytes))
+        times.append(time.perf_counter() - start)
+    ray.kill(actor)
+    return float(np.median(times))
+
+
 def main(argv=None) -> int:
     import ray
 
     p = _bench.make_parser(__doc__, json=os.path.join(ROOT, "benchmarks",
                                                       "render_model_scaling.json"),
                            steps=16, size=32, layer="conv1_1/conv1_1")
-    p.add_argument("--units", type=int, default=16, help="units of the layer to render")
+    p.add_argument("--units", type=int, default=32, help="units of the layer to render")
     p.add_argument("--batch", type=int, default=4, help="units per batch")
     p.add_argument("--tiny", action="store_true", help="the random-weight test net")
     args = p.parse_args(argv)
@@ -105,12 +133,17 @@ def main(argv=None) -> int:
         for workers in (1, 2):
             results.append(run_case(model, "ray", args, ray_address=address, ray_workers=workers,
                                     ray_cpus_per_worker=max(1, cpus // workers)))
+        png_bytes = sum(os.path.getsize(os.path.join(root, f)) for root, _, files
+                        in os.walk(results[0]["out"]) for f in files if f.endswith(".png"))
+        round_trip = ray_round_trip(ray, png_bytes // max(1, results[0]["batches"]))
     finally:
         ray.shutdown()
     record = {"machine": _bench.machine_info(), "load_average": _bench.load_average(),
               "settings": vars(args), "results": results,
-              "extrapolation": extrapolate(results, args.batch)}
+              "extrapolation": extrapolate(results, args.batch),
+              "ray_round_trip_s_per_batch": round_trip}
     print(table(results))
+    print(f"Ray round trip per batch (warm actor, no rendering): {1000 * round_trip:.1f} ms")
     print(record["extrapolation"])
     print(f"load average {record['load_average']}")
     if args.json:

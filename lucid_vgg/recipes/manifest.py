@@ -109,8 +109,10 @@ class Manifest:
         self.store = store
         self.rows: List[Dict[str, Any]] = []
         self.latest: Dict[RowKey, Dict[str, Any]] = {}
+        self._torn_tail = False  # the file ends mid-line: the next append starts a new line
         if store.exists(MANIFEST_NAME):
             text = store.read_bytes(MANIFEST_NAME).decode("utf-8", errors="replace")
+            self._torn_tail = bool(text) and not text.endswith("\n")
             for row in parse_rows(text, store.path(MANIFEST_NAME)):
                 self._index(row)
 
@@ -160,7 +162,10 @@ class Manifest:
 
     def append(self, row: Dict[str, Any]) -> None:
         """Append a row durably (the driver alone calls this) and index it."""
-        self.store.append_line(MANIFEST_NAME, canonical_json(row))
+        line = canonical_json(row)
+        if self._torn_tail:
+            line, self._torn_tail = "\n" + line, False
+        self.store.append_line(MANIFEST_NAME, line)
         self._index(row)
 
     def write_model_json(self, model: Mapping[str, str], layers: Iterable[Mapping[str, Any]],

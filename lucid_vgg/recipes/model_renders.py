@@ -39,9 +39,10 @@ class RenderModelInfo:
     reused: int = 0
     batches: int = 0
     rows: List[Dict[str, Any]] = field(default_factory=list)
-    #: seconds the workers spent in render_batch, and this process spent writing files and rows
-    seconds_rendering: float = 0.0
-    seconds_recording: float = 0.0
+    #: per finished batch, in order: seconds a worker spent in render_batch, and seconds this
+    #: process spent writing its files and rows
+    batch_seconds: List[float] = field(default_factory=list)
+    record_seconds: List[float] = field(default_factory=list)
 
 
 def unit_file(layer: str, kind: str, unit: int, index: Optional[int] = None) -> str:
@@ -237,5 +238,5 @@ def _record(book: manifest.Manifest, spec: BatchSpec, result: BatchResult,
         info.rows.append(row)
         info.rendered += 1
     info.batches += 1
-    info.seconds_rendering += float(result.info.get("seconds", 0.0))
-    info.seconds_recording += time.perf_counter() - start
+    info.batch_seconds.append(float(result.info.get("seconds", 0.0)))
+    info.record_seconds.append(time.perf_counter() - start)

@@ -135,6 +135,10 @@ def test_torn_last_line_is_ignored_with_a_warning(tiny_model, tmp_path):
     with pytest.warns(UserWarning, match="torn last line"):
         info = rm.render_model(tiny_model, out, layers=[L11], units=[0, 1], **FAST)
     assert info.reused == 1 and [r["unit"] for r in info.rows] == [1]
+    # the new row went on a line of its own, not onto the torn one
+    with pytest.warns(UserWarning, match="line 2, which is not a JSON row"):
+        book = manifest.Manifest(recipes.output_store.OutputStore(out))
+    assert sorted(u for (_, u, _, _) in book.latest) == [0, 1] and len(book.rows) == 2
 
 
 def test_manifest_of_another_model_is_refused_before_any_work(tiny_model, tmp_path):
@@ -290,3 +294,22 @@ def test_committed_layer_grids_are_reused_by_render_layer():
     _, found = recipes.layer_renders._reusable_units(model, store, layer, list(range(64)),
                                                      settings, tool.LAYER_SIZES[layer], False)
     assert sorted(found) == list(range(64))
+
+
+@pytest.mark.weights
+@pytest.mark.slow
+def test_vgg16_units_rise_well_above_their_start(tmp_path):
+    """Real weights, 32 px: after 48 steps each positive unit's objective is far above its value
+    at step 0, and the negative image drives the unit lower than the positive one."""
+    from modelzoo.vision_models import VGG16_caffe
+
+    model = VGG16_caffe()
+    out = str(tmp_path / "vgg")
+    kw = dict(layers=["conv3_1/conv3_1"], units=[0, 1], size=32, batch_size=2, seed=0)
+    start = rm.render_model(model, str(tmp_path / "start"), steps=0, **kw)
+    info = rm.render_model(model, out, steps=48, kinds=("positive", "negative"), **kw)
+    before = {r["unit"]: r["objective"] for r in start.rows}
+    after = {(r["kind"], r["unit"]): r["objective"] for r in info.rows}
+    for u in (0, 1):
+        assert after[("positive", u)] > 3 * max(before[u], 1.0)
+        assert -after[("negative", u)] < after[("positive", u)]
