@@ -634,7 +634,8 @@ rows(ValueError, ("cannot reach a Ray cluster", CLOSED_RAY, "ray start --head"),
 rows(ValueError, ("ray_address must be", "HOST:PORT"),
      render_model_ray_address_malformed=lambda c: rmodel(c, ray_address="127.0.0.1"))
 rows(ValueError, ("out", "cannot be written"),
-     render_model_out_read_only=lambda c: rmodel(c, out="/proc/lucid_vgg_units"))
+     render_model_out_read_only=lambda c: rmodel(c, out="/proc/lucid_vgg_units"),
+     render_model_out_url_read_only=lambda c: rmodel(c, out="file:///proc/lucid_vgg_units"))
 rows(ValueError, ("out must be a directory path or an fsspec url",),
      render_model_out_empty=lambda c: rmodel(c, out=""))
 rows(ValueError, ("exists and is not a directory",),
