@@ -3,6 +3,7 @@ files as in-process, a worker that dies mid-batch (its batch is retried, every u
 once), resume, the CLI's --ray-address HOST:PORT, the worker/GPU arithmetic."""
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -47,7 +48,7 @@ def cluster():
 
 
 def crash_once(marker):
-    """An identity transform that kills its worker process the first time any worker traces it
+    """An identity transform that SIGKILLs its worker process the first time any worker traces it
     (the marker file makes it once per job, across processes): a worker lost mid-batch."""
     def inner(t):
         try:
@@ -56,7 +57,7 @@ def crash_once(marker):
             return t
         os.write(fd, str(os.getpid()).encode())
         os.close(fd)
-        os._exit(1)
+        os.kill(os.getpid(), signal.SIGKILL)  # no clean-up, as the OOM killer or `kill -9`
     return inner
 
 
