@@ -981,6 +981,66 @@ def _corrupt_manifest(c):
         f.write("{not json\n" + text)
     return root
 
+# -- render-model (issue 21 / issue 17 resume): Ray address, output location, another model's manifest
+def _closed_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+CLOSED_RAY = f"127.0.0.1:{_closed_port()}"
+
+
+def foreign_manifest(c):
+    """An output directory whose manifest was made for another model (another fingerprint)."""
+    from lucid_vgg.recipes import manifest
+
+    out = c.tmp / "foreign"
+    out.mkdir(exist_ok=True)
+    row = manifest.make_row(C21, 0, "positive", 0, "conv2_1/positive/0000.png", "0" * 64, None,
+                            {"size": 16}, {"name": "Other", "fingerprint": "f" * 64})
+    (out / "manifest.jsonl").write_text(manifest.canonical_json(row) + "\n")
+    return str(out)
+
+
+def rmodel(c, out=None, **kw):
+    kw = {"layers": [C21], "units": [0], "size": 16, "steps": 0, **kw}
+    return recipes.render_model(c.model, str(c.tmp / "rm_out") if out is None else out, **kw)
+
+
+rows(ValueError, ("cannot reach a Ray cluster", CLOSED_RAY, "ray start --head"),
+     render_model_ray_address_unreachable=lambda c: rmodel(c, ray_address=CLOSED_RAY))
+rows(ValueError, ("ray_address must be", "HOST:PORT"),
+     render_model_ray_address_malformed=lambda c: rmodel(c, ray_address="127.0.0.1"))
+rows(ValueError, ("out", "cannot be written"),
+     render_model_out_read_only=lambda c: rmodel(c, out="/proc/lucid_vgg_units"),
+     render_model_out_url_read_only=lambda c: rmodel(c, out="file:///proc/lucid_vgg_units"))
+rows(ValueError, ("out must be a directory path or an fsspec url",),
+     render_model_out_empty=lambda c: rmodel(c, out=""))
+rows(ValueError, ("exists and is not a directory",),
+     render_model_out_is_a_file=lambda c: rmodel(c, out=c.pb))
+rows(ValueError, ("holds renders of another model", "start fresh"),
+     render_model_manifest_of_another_model=lambda c: rmodel(c, out=foreign_manifest(c)),
+     render_layer_manifest_of_another_model=lambda c: recipes.render_layer(
+         c.model, C21, out_dir=foreign_manifest(c), units=[0], size=16, steps=0))
+rows(ValueError, ("kinds must be", "positive", "negative", "diverse"),
+     render_model_kind_unknown=lambda c: rmodel(c, kinds=("postive",)),
+     render_model_kinds_empty=lambda c: rmodel(c, kinds=()))
+rows(ValueError, ("unit 16 is out of range",),
+     render_model_unit_out_of_range=lambda c: rmodel(c, units=[16]))
+rows(ValueError, ("batch_size must be an integer >= 1",),
+     render_model_batch_zero=lambda c: rmodel(c, batch_size=0))
+rows(ValueError, ("diverse_n must be an integer >= 2",),
+     render_model_diverse_n_one=lambda c: rmodel(c, kinds=("diverse",), diverse_n=1))
+rows(ValueError, ("seed must be an integer >= 0",),
+     render_model_seed_negative=lambda c: rmodel(c, seed=-1))
+rows(KeyError, ("could not find layer",),
+     render_model_unknown_layer=lambda c: rmodel(c, layers=["conv9_9/conv9_9"]))
+# -- end render-model ------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -1075,6 +1135,17 @@ cli_rows(2,
           ["-o/--output", "is a directory"]),
          ("convert_h5_output_read_only", ["convert-h5", "{garbage}", "-o", "/proc/vgg16.pb"],
           ["-o/--output", "cannot be written"]))
+# render-model (issue 21): checked before the weights load or any render
+cli_rows(2,
+         ("render_model_ray_address_unreachable", ["render-model", "{out}", "--layers", C21,
+                                                   "--ray-address", CLOSED_RAY, "{mp}"],
+          ["cannot reach a Ray cluster", CLOSED_RAY]),
+         ("render_model_out_read_only", ["render-model", "/proc/lucid_vgg_units", "--layers", C21, "{mp}"],
+          ["cannot be written"]),
+         ("render_model_kinds_unknown", ["render-model", "{out}", "--kinds", "positive,postive", "{mp}"],
+          ["kinds must be", "'postive'"]),
+         ("render_model_unit_out_of_range", ["render-model", "{out}", "--layers", C21, "--units", "0-999",
+                                             "{mp}"], ["unit 128 is out of range"]))
 cli_rows(1,
          ("layers_missing_pb", ["layers", "--model-pb", "{missing}"], ["GraphFileNotFound", "does not exist"]),
          ("layers_corrupt_pb", ["layers", "--model-pb", "{garbage}"], ["CorruptGraphError", "not a valid GraphDef"]),
@@ -1207,6 +1278,13 @@ ELSEWHERE = {
                                "nothing", "resume with Range", "server ignoring Range", "timeout",
                                "unreachable VGG16 URL says what to do"],
     "tests/cli/test_cli.py": ["bad usage exit 2", "bad unit exit 2", "runtime failure exit 1", "--debug"],
+    "tests/recipes/test_render_model.py": ["render_model/render_layer: files made with other settings are "
+                                          "rendered again, never reused (latest row wins)",
+                                          "changed or missing files re-rendered", "torn manifest "
+                                          "line ignored with a warning", "another model's manifest: "
+                                          "nothing changed"],
+    "tests/recipes/test_render_model_ray.py": ["Ray worker killed mid-batch: retried, each unit written "
+                                              "once", "more Ray workers than GPUs"],
     "tests/test_faults.py": ["NaN/inf loss, divergence, NaN gradient, NaN image", "SIGINT/SIGTERM "
                              "render saves a partial PNG", "SIGTERM while TensorFlow imports: exit 130",
                              "interrupted render_layer resumes",

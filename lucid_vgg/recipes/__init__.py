@@ -5,9 +5,10 @@ from lucid_vgg.recipes.feature_vis import (ALIGNMENT_WEIGHT, DIVERSITY_WEIGHT, d
                                            negative_positive)
 from lucid_vgg.recipes.neuron_groups import NeuronGroups, neuron_groups
 from lucid_vgg.recipes.layer_renders import LayerRenderInfo, render_layer
+from lucid_vgg.recipes.model_renders import RenderModelInfo, render_model
 
 __all__ = [
-    "render_layer", "LayerRenderInfo",
+    "render_layer", "LayerRenderInfo", "render_model", "RenderModelInfo",
     "negative_positive", "diverse_images", "DIVERSITY_WEIGHT",
     "interpolate", "interpolate_param_f", "frame_difference", "ALIGNMENT_WEIGHT",
     "activation_grid_simple", "activation_grid", "assemble",
