@@ -16,9 +16,9 @@ if "tensorflow" not in _sys.modules:
 
 _EXPORTS = {"Model": "modelzoo.vision_base", "Layer": "modelzoo.vision_base",
             "IMAGENET_MEAN": "modelzoo.vision_base", "IMAGENET_MEAN_BGR": "modelzoo.vision_base",
-            "VGG16_caffe": "modelzoo.caffe_models"}
+            "VGG16_caffe": "modelzoo.caffe_models", "KerasModel": "modelzoo.keras_model"}
 
-__all__ = ["Model", "Layer", "VGG16_caffe", "IMAGENET_MEAN", "IMAGENET_MEAN_BGR"]
+__all__ = ["Model", "Layer", "VGG16_caffe", "KerasModel", "IMAGENET_MEAN", "IMAGENET_MEAN_BGR"]
 
 
 def __getattr__(name):

@@ -49,6 +49,7 @@ from lucid_vgg.optvis.render_parts import (OptimizerLike, ParamF, Transforms, im
                                            short_repr)
 from lucid_vgg.optvis.seeding import SeedLike, seed_of
 from lucid_vgg.optvis.visualization import Visualization
+from modelzoo.keras_model import as_model
 from modelzoo.vision_base import Model
 
 __all__ = [
@@ -71,7 +72,9 @@ def make_vis_T(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
 
     `seed` (None or an int) seeds TF, NumPy and the variable store while the step is built, then
     restores the caller's random state (`seeding.fixed_seed`): same seed, same render.
+    A keras.Model is wrapped as modelzoo.KerasModel (a notice names the input range assumed).
     """
+    model = as_model(model)
     return Visualization(model, objective_f, param_f, optimizer, transforms,
                          relu_gradient_override, print_objectives, seed,
                          precision=precision, prune=prune)
