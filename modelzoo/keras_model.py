@@ -192,8 +192,9 @@ class KerasModel(Model):
             raise KeyError(self._unknown_layer_message(name))
         return layer
 
-    def _check_float(self, name: str) -> None:
-        out = self.keras_layer(name).output
+    def _check_float(self, name: str, tensor: Any = None) -> None:
+        """TypeError unless layer `name` (or `tensor`, its computed output) is one float tensor."""
+        out = self.keras_layer(name).output if tensor is None else tensor
         if isinstance(out, (list, tuple)) or not _is_float(out.dtype):
             dtype = [t.dtype for t in out] if isinstance(out, (list, tuple)) else out.dtype
             raise TypeError(f"layer {name!r} of {self.name} outputs {dtype}, not one float tensor: "
@@ -210,6 +211,17 @@ class KerasModel(Model):
         proxy.__dict__.update(self.__dict__)
         proxy._outputs = wanted
         return proxy
+
+    def _single_output_layers(self) -> Tuple[str, ...]:
+        """Every layer with one output tensor (what an unpruned import computes)."""
+        names = []
+        for name, layer in self._keras_layers.items():
+            try:
+                if not isinstance(layer.output, (list, tuple)):
+                    names.append(name)
+            except (AttributeError, ValueError):
+                continue
+        return tuple(names)
 
     def _submodel(self, names: Tuple[str, ...]) -> Any:
         """keras.Model(input -> outputs of `names`), cached: the same layers and weights."""
@@ -240,7 +252,7 @@ class KerasModel(Model):
             raise ValueError(f"{self.name} is a live Keras model: import_graph cannot replace its "
                              f"tensors (input_map={sorted(input_map)}).")
         t_input, t_prep = self.create_input(t_input, forget_xy_shape)
-        names = self._outputs if self._outputs is not None else tuple(self.layer_names)
+        names = self._outputs if self._outputs is not None else self._single_output_layers()
         with tf.name_scope(scope):
             outs = self._run(t_prep, names)
 
@@ -248,11 +260,11 @@ class KerasModel(Model):
             if name == "input":
                 return t_input
             self.keras_layer(name)
-            self._check_float(name)
             base = name.split(":")[0]
             if base not in outs:
                 raise KeyError(f"layer {base!r} is not computed by this pruned copy of {self.name} "
                                f"(it computes {list(outs)}); use the model itself")
+            self._check_float(name, outs[base])
             return outs[base]
 
         return T
@@ -273,6 +285,8 @@ class KerasModel(Model):
             def run(images):
                 _, t_prep = self.create_input(images)
                 outs = self._run(t_prep, tuple(dict.fromkeys(names)))
+                for n in names:
+                    self._check_float(n, outs[n])
                 return [outs[n] for n in names]
 
             cache[layer_names] = run
