@@ -185,7 +185,8 @@ def render_vis(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
     """Optimise `param_f` to maximise `objective_f` on `model`; images at each threshold.
 
     Args:
-      model: a modelzoo Model (e.g. `modelzoo.vision_models.VGG16_caffe()`).
+      model: a modelzoo Model (e.g. `modelzoo.vision_models.VGG16_caffe()`), or a keras.Model
+        (wrapped as modelzoo.KerasModel; better wrap it yourself to give its input range).
       objective_f: an Objective, a function T -> tensor, or a "layer:channel" string.
       param_f: function returning the image tensor (default `param.image(128)`); it is called
         under the render's VariableStore, so it must make its variables with the param module.
