@@ -42,7 +42,7 @@ N_TRAIN = 256 if QUICK else 3000   # synthetic training images (32 x 32 px)
 EPOCHS = 1 if QUICK else 4         # training epochs
 SIZE = 32 if QUICK else 96         # rendered image size in pixels
 STEPS = 8 if QUICK else 256        # optimisation steps per render
-# Full settings on 2 CPU cores shared with other jobs (load average 8-15): about RUNTIME.
+# Full settings on 2 CPU cores shared with other jobs (load average 15): about 4 min (229 s).
 
 # %%
 # Imports: lucid_vgg's first (it sets TensorFlow's oneDNN default before TensorFlow loads).
@@ -154,6 +154,16 @@ units, info = recipes.render_layer(model, "conv3", size=SIZE // 2 if not QUICK e
                                    steps=STEPS, batch_size=8 if QUICK else 32,
                                    use_fixed_seed=0, return_info=True)
 show_figure(list(units), labels=[f"conv3:{u}" for u in info.units])
+
+# %% [markdown]
+# Grey cells are units that training left dead: their ReLU output is zero for every test image,
+# so nothing an image can do moves them (the redirected ReLU gradient only helps a unit that is
+# dead for the *starting* image). The activations say which they are:
+
+# %%
+conv3_acts = model.get_activations(x_test, "conv3")
+print("dead conv3 units (zero on all test images):",
+      [u for u in range(conv3_acts.shape[-1]) if conv3_acts[..., u].max() == 0])
 
 # %% [markdown]
 # A bare `keras.Model` works too: `render_vis` wraps it and says which input range it assumed.
