@@ -885,6 +885,13 @@ ELSEWHERE = {
                              "SIGKILLed writer leaves no partial PNG/npy/pb", "SIGKILLed cache builder"],
 }
 
+# keras-models (issue 20): the CLI's --keras-model mistakes and missing ImageNet weights
+ELSEWHERE["tests/cli/test_cli_keras.py"] = [
+    "--keras-model: unknown layer (close matches), channel out of range, --input-range LOW >= HIGH "
+    "(exit 2); a Keras 2 .h5 Keras 3 cannot read, a missing file (exit 1)"]
+ELSEWHERE["tests/modelzoo/test_keras_model.py"] = [
+    "keras_models entry without the cached ImageNet weights names the file, folder and URL"]
+
 # Render inputs that used to fail deep inside TensorFlow (an AttributeError on None, a oneDNN
 # pooling error); render.py now checks them up front.
 RENDER_SETUP = [
