@@ -42,7 +42,8 @@ N_TRAIN = 256 if QUICK else 3000   # synthetic training images (32 x 32 px)
 EPOCHS = 1 if QUICK else 4         # training epochs
 SIZE = 32 if QUICK else 96         # rendered image size in pixels
 STEPS = 8 if QUICK else 256        # optimisation steps per render
-# Full settings on 2 CPU cores shared with other jobs (load average 15): about 4 min (229 s).
+# Full settings on 2 CPU cores shared with other jobs (load average 13-16): about 3.5 min
+# (203 s for the committed outputs, AMD EPYC, TF 2.21).
 
 # %%
 # Imports: lucid_vgg's first (it sets TensorFlow's oneDNN default before TensorFlow loads).
@@ -156,14 +157,20 @@ units, info = recipes.render_layer(model, "conv3", size=SIZE // 2 if not QUICK e
 show_figure(list(units), labels=[f"conv3:{u}" for u in info.units])
 
 # %% [markdown]
-# Grey cells are units that training left dead: their ReLU output is zero for every test image,
-# so nothing an image can do moves them (the redirected ReLU gradient only helps a unit that is
-# dead for the *starting* image). The activations say which they are:
+# Grey cells are units the render could not move. The activations on the test images say why:
+# most are dead (zero for every image, so the gradient through their ReLU is zero whatever the
+# image; the redirected ReLU gradient only helps units dead for the *starting* image); a unit
+# that fires only weakly (a small fraction of a typical unit's peak) can also stay grey from a
+# noise start.
 
 # %%
 conv3_acts = model.get_activations(x_test, "conv3")
-print("dead conv3 units (zero on all test images):",
-      [u for u in range(conv3_acts.shape[-1]) if conv3_acts[..., u].max() == 0])
+peak = conv3_acts.max(axis=(1, 2))                      # [images, units]
+print("dead conv3 units (zero on all test images):", [u for u in range(peak.shape[1]) if peak[:, u].max() == 0])
+grey = [u for u in range(len(units)) if units[u].std() < 0.05]
+for u in grey:
+    print(f"conv3:{u} rendered grey: max activation {peak[:, u].max():.3f} (median unit: "
+          f"{np.median(peak.max(axis=0)):.3f}), active on {np.mean(peak[:, u] > 0):.0%} of test images")
 
 # %% [markdown]
 # A bare `keras.Model` works too: `render_vis` wraps it and says which input range it assumed.
@@ -174,6 +181,7 @@ with warnings.catch_warnings(record=True) as caught:
     bare = render.render_vis(cnn, "conv2:3", lambda: param.image(SIZE), thresholds=(STEPS,),
                              verbose=False, use_fixed_seed=0)
 print(caught[0].message)
+show_figure(bare[-1][0])
 
 # %% [markdown]
 # ## 4. The same pictures from the frozen graph
