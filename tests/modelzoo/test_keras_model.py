@@ -206,3 +206,24 @@ def test_offline_vgg16_keras_equals_vgg16_caffe():
     a = render.render_vis(km, "block4_conv1:12", **kw)[0]
     b = render.render_vis(caffe, "conv4_1/conv4_1:12", **kw)[0]
     np.testing.assert_allclose(a, b, atol=1e-3)
+
+
+PREPROCESS = {"VGG16": keras.applications.vgg16, "VGG19": keras.applications.vgg19,
+              "ResNet50": keras.applications.resnet50, "InceptionV3": keras.applications.inception_v3,
+              "MobileNetV2": keras.applications.mobilenet_v2,
+              "EfficientNetB0": keras.applications.efficientnet,
+              "ConvNeXtTiny": keras.applications.convnext}
+
+
+@pytest.mark.parametrize("name", sorted(PREPROCESS))
+def test_entry_input_convention_equals_keras_preprocess_input(name):
+    """Each entry's (image_value_range, is_BGR) maps an image in [0, 1] onto exactly what
+    keras.applications.<module>.preprocess_input makes of the same image in 0..255."""
+    entry = keras_models.ENTRIES[name]
+    inp = keras.Input((None, None, 3))
+    probe = KerasModel(keras.Model(inp, keras.layers.Conv2D(1, 1)(inp)),
+                       image_value_range=entry.image_value_range, is_BGR=entry.is_BGR)
+    img = np.random.default_rng(0).uniform(0, 1, (2, 5, 5, 3)).astype(np.float32)
+    _, prepared = probe.create_input(tf.constant(img))
+    want = PREPROCESS[name].preprocess_input(img * 255.0)
+    np.testing.assert_allclose(prepared.numpy(), np.asarray(want), rtol=1e-5, atol=1e-3)
