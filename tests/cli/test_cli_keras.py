@@ -77,3 +77,12 @@ def test_keras_file_errors_are_one_line(tmp_path, capsys):
     assert code == 1 and "cannot read this .h5" in err and "Keras 2" in err, err
     code, _, err = run(["layers", "--keras-model", str(tmp_path / "none.keras")], capsys)
     assert code == 1 and "No such Keras model file" in err, err
+
+
+def test_layers_of_a_keras3_h5_file(tiny_model, tmp_path, capsys):
+    """A whole model saved by Keras 3 as .h5 (its legacy format) loads like a .keras file."""
+    path = tmp_path / "tiny.h5"
+    keras_vgg(tiny_model.weights[0], TINY_BLOCKS, name="tiny_h5").save(path)
+    code, out, err = run(["layers", "--keras-model", str(path), "--input-range", "0,1"], capsys)
+    assert code == 0, err
+    assert out.splitlines()[0] == "tiny_h5: 8 of 8 layers in this graph"
