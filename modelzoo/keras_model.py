@@ -248,6 +248,12 @@ class KerasModel(Model):
             raise RuntimeError("import_graph must run while building a graph: call it inside a "
                                "tf.function (render_vis does), or use model.get_activations() for "
                                "eager NumPy activations.")
+        if not getattr(tf.compat.v1.get_default_graph(), "building_function", False):
+            raise RuntimeError(
+                f"{self.name} is a live Keras model: its variables live in eager TF2, so it cannot "
+                "be imported into a TF1 graph (tf.Graph / tf.Session / tf.disable_v2_behavior). "
+                "Use the TF2 API (render_vis, make_vis_T without a Session), or freeze it with "
+                "modelzoo.Model.save(...) and use Model.load(...) in session code.")
         if input_map:
             raise ValueError(f"{self.name} is a live Keras model: import_graph cannot replace its "
                              f"tensors (input_map={sorted(input_map)}).")

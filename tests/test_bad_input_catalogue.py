@@ -657,6 +657,13 @@ rows(TypeError, ("'as_int'", "int32", "float layer"),
                                                                p16(), transforms=[]))
 rows(ValueError, ("keras2_model.h5", "cannot read this .h5", "Keras 2", "model.save('model.keras')"),
      keras_h5_keras3_cannot_read=_keras2_h5)
+def _keras_in_tf1_graph(c):
+    with tf.Graph().as_default():
+        return _keras_model(c).import_graph(tf.compat.v1.placeholder(tf.float32, [1, 16, 16, 3]))
+
+
+rows(RuntimeError, ("live Keras model", "cannot be imported into a TF1 graph", "Model.save"),
+     keras_model_in_a_tf1_graph=_keras_in_tf1_graph)
 # -- end keras-models ------------------------------------------------------------------------------
 
 # -- recipes --------------------------------------------------------------------------------------
