@@ -589,6 +589,83 @@ rows(ValueError, ("lacks ['input_name']",),
          str(c.tmp), {"model_path": "./g.pb", "image_shape": [8, 8, 3], "image_value_range": [0, 1]}))
 # -- end lucid-modelzoo ---------------------------------------------------------------------------
 
+# -- keras-models (issue 20): live Keras models (modelzoo.KerasModel, render_vis(keras_model)) -----
+def _keras_cnn(c, int_head=False):
+    """A small functional CNN; int_head adds a layer casting to int32 (a non-float output)."""
+    import keras
+    inp = keras.Input((16, 16, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv1")(inp)
+    if int_head:
+        x = keras.layers.Lambda(lambda t: keras.ops.cast(t, "int32"), name="as_int")(x)
+    return keras.Model(inp, x, name="cnn")
+
+
+def _keras_model(c, **kw):
+    from modelzoo.keras_model import KerasModel
+    return KerasModel(_keras_cnn(c, **kw), image_value_range=(0, 1))
+
+
+def _keras_no_image_input(c):
+    import keras
+    from modelzoo.keras_model import KerasModel
+    inp = keras.Input((10,), name="features")
+    return KerasModel(keras.Model(inp, keras.layers.Dense(2)(inp)), image_value_range=(0, 1))
+
+
+def _keras_subclassed(c):
+    import keras
+    from modelzoo.keras_model import KerasModel
+
+    class Net(keras.Model):  # pylint: disable=abstract-method
+        def __init__(self):
+            super().__init__(name="net")
+            self.conv = keras.layers.Conv2D(3, 3)
+
+        def call(self, x):
+            return self.conv(x)
+
+    return KerasModel(Net(), image_value_range=(0, 1))
+
+
+def _keras2_h5(c):
+    """A Keras 2 style .h5 (weights in the legacy layout, no model config): Keras 3 cannot load it."""
+    import h5py
+    from modelzoo.keras_model import load_keras_file
+    path = str(c.tmp / "keras2_model.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = b"2.4.0"
+        f.attrs["backend"] = b"tensorflow"
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = [b"dense_1"]
+        layer = group.create_group("dense_1")
+        layer.attrs["weight_names"] = [b"dense_1/kernel:0"]
+        layer.create_dataset("dense_1/kernel:0", data=np.zeros((3, 2), np.float32))
+    return load_keras_file(path)
+
+
+rows(ValueError, ("has no image input", "features", "[batch, height, width, 3]"),
+     keras_model_without_image_input=_keras_no_image_input)
+rows(ValueError, ("subclassed model with no known input shape", "input_shape=(height, width, 3)"),
+     keras_subclassed_without_input_shape=_keras_subclassed)
+rows(KeyError, ("could not find layer 'block1_conv'", CLOSE, "'block1_conv1'"),
+     keras_render_unknown_layer=lambda c: render.make_vis_T(_keras_model(c), "block1_conv:1", p16(),
+                                                            transforms=[]),
+     keras_activations_unknown_layer=lambda c: _keras_model(c).get_activations(_rgb(1, 16, 16, 3),
+                                                                               "block1_conv"))
+rows(TypeError, ("'as_int'", "int32", "float layer"),
+     keras_render_non_float_output=lambda c: render.make_vis_T(_keras_model(c, int_head=True), "as_int:0",
+                                                               p16(), transforms=[]))
+rows(ValueError, ("keras2_model.h5", "cannot read this .h5", "Keras 2", "model.save('model.keras')"),
+     keras_h5_keras3_cannot_read=_keras2_h5)
+def _keras_in_tf1_graph(c):
+    with tf.Graph().as_default():
+        return _keras_model(c).import_graph(tf.compat.v1.placeholder(tf.float32, [1, 16, 16, 3]))
+
+
+rows(RuntimeError, ("live Keras model", "cannot be imported into a TF1 graph", "Model.save"),
+     keras_model_in_a_tf1_graph=_keras_in_tf1_graph)
+# -- end keras-models ------------------------------------------------------------------------------
+
 # -- recipes --------------------------------------------------------------------------------------
 rows(ValueError, ("unit 16 is out of range", "16 channels"),
      render_layer_unit_out_of_range=lambda c: recipes.render_layer(c.model, C21, units=[16], steps=0))
@@ -1290,6 +1367,13 @@ ELSEWHERE = {
                              "interrupted render_layer resumes",
                              "SIGKILLed writer leaves no partial PNG/npy/pb", "SIGKILLed cache builder"],
 }
+
+# keras-models (issue 20): the CLI's --keras-model mistakes and missing ImageNet weights
+ELSEWHERE["tests/cli/test_cli_keras.py"] = [
+    "--keras-model: unknown layer (close matches), channel out of range, --input-range LOW >= HIGH "
+    "(exit 2); a Keras 2 .h5 Keras 3 cannot read, a missing file (exit 1)"]
+ELSEWHERE["tests/modelzoo/test_keras_model.py"] = [
+    "keras_models entry without the cached ImageNet weights names the file, folder and URL"]
 
 # Render inputs that used to fail deep inside TensorFlow (an AttributeError on None, a oneDNN
 # pooling error); render.py now checks them up front.
