@@ -106,12 +106,13 @@ def make_caricature(image_url: PathLike, saved_model_folder_url: PathLike, to: P
     """Caricatures of a photo file at every layer of a saved model folder, written to `to`:
     `input.jpg`, one JPEG per layer and `results.json` (returned) listing them."""
     from lucid_vgg.misc import io as mio
-    from modelzoo.vision_base import SerializedModel
+    from modelzoo.vision_base import Model as BaseModel
 
     out_dir = _common.check_out_dir(to, "to")
     assert out_dir is not None
     image = mio.load(image_url)
-    model = SerializedModel.from_directory(saved_model_folder_url)
+    # Lucid's SerializedModel.from_directory, without its deprecation warning
+    model = BaseModel.load_from_manifest(os.path.join(os.fspath(saved_model_folder_url), "manifest.json"))
     layers = list(model.layer_names)
     caricatures = caricature(image, model, layers, *args, **{**kwargs, "verbose": False})
     os.makedirs(out_dir, exist_ok=True)
