@@ -170,18 +170,16 @@ def test_render_icons_one_icon_per_direction(tiny_model, acts):
 
 def test_activation_atlas_from_images_leaves_empty_cells_white(tiny_model, photos, acts):
     opts = dict(patch_size=32, patches_per_image=8)
-    canvas = activation_atlas(tiny_model, L21, grid_size=3, icon_size=16, images=photos,
-                              collect_options=opts, n_steps=4, threshold=2, layout_method="tsne",
-                              icon_batch_size=4)
-    assert canvas.shape == (48, 48, 3) and canvas.min() >= 0 and canvas.max() <= 1
+    canvas = activation_atlas(tiny_model, L21, grid_size=5, icon_size=16, images=photos,
+                              collect_options=opts, n_steps=4, threshold=0, layout_method="tsne")
+    assert canvas.shape == (80, 80, 3) and canvas.min() >= 0 and canvas.max() <= 1
     lay = layout.aligned_umap(acts, method="tsne", seed=0)  # the atlas's own layout, recomputed
-    _, coords, _ = main.bin_laid_out_activations(lay, acts, 3, threshold=2)
-    full = {tuple(c) for c in coords}
-    for x in range(3):
-        for y in range(3):
+    cells = {tuple(c) for c in np.clip((lay * 5).astype(int), 0, 4)}  # cells holding a point
+    for x in range(5):
+        for y in range(5):
             cell = canvas[16 * x:16 * x + 16, 16 * y:16 * y + 16]
-            assert np.all(cell == 1) == ((x, y) not in full), (x, y)
-    assert len(full) < 9  # the check above saw empty cells too
+            assert np.all(cell == 1) == ((x, y) not in cells), (x, y)
+    assert 0 < len(cells) < 25  # the check above saw empty cells and icons
 
 
 def test_aligned_activation_atlas_yields_two_progressive_canvases(tiny_model, photos):
@@ -189,9 +187,9 @@ def test_aligned_activation_atlas_yields_two_progressive_canvases(tiny_model, ph
 
     other = TinyVGG(seed=1)
     atlases = list(aligned_activation_atlas(
-        tiny_model, L21, other, L31, grid_size=2, icon_size=16, num_steps=2, images=photos[:3],
+        tiny_model, L21, other, L31, grid_size=2, icon_size=16, num_steps=2, images=photos[:2],
         collect_options=dict(patch_size=32, patches_per_image=4), threshold=0,
-        icon_batch_size=2, layout_method="tsne"))
+        icon_batch_size=3, layout_method="tsne"))
     assert len(atlases) == 2
     for progressive in atlases:
         canvases = list(progressive)
