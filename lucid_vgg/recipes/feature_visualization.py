@@ -64,13 +64,14 @@ def _main(objective_f: Callable[..., Any], model: Model, layer: LayerRef,
     """
     from lucid_vgg.optvis import param, render, transform
 
-    indices = list(channel_indices) if isinstance(channel_indices, (tuple, list)) else [channel_indices]
-    if not indices:
+    given: List[Any] = (list(channel_indices) if isinstance(channel_indices, (tuple, list))
+                        else [channel_indices])
+    if not given:
         raise ValueError("channel_indices is empty: give at least one channel index")
     if not isinstance(layer, str) and not hasattr(layer, "name"):
         raise ValueError(f"layer must be a Layer object or a str, got {type(layer).__name__}")
     name = _common.layer_name(model, layer)
-    indices = [_common.check_unit(model, name, i) for i in indices]
+    indices = [_common.check_unit(model, name, i) for i in given]
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
         raise ValueError(f"n_steps must be a non-negative integer, got {n_steps!r}")
     h, w = _photos.check_hw(_photos.model_hw(model) if size is None else size)

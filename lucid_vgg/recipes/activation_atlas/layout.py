@@ -65,7 +65,7 @@ def embed_2d(activations: ArrayLike, method: str = "auto", options: Optional[Map
         if not umap_available():
             raise ImportError("method='umap' needs umap-learn: pip install umap-learn (or the "
                               "lucid-vgg 'atlas' extra)")
-        from umap import UMAP  # pylint: disable=import-outside-toplevel
+        UMAP = importlib.import_module("umap").UMAP  # optional, untyped: imported by name
 
         kwargs = {**UMAP_DEFAULTS, "verbose": verbose, "random_state": seed, **dict(options or {})}
         kwargs["n_neighbors"] = min(int(kwargs["n_neighbors"]), len(acts) - 1)
@@ -90,7 +90,8 @@ def aligned_umap(activations: Union[ArrayLike, Sequence[ArrayLike]],
     [0, 1] with `normalize_layout` unless `normalize=False`. Without umap-learn the layout is
     t-SNE's (see `embed_2d`); `method` forces one."""
     grouped = isinstance(activations, (list, tuple))
-    groups = [np.asarray(a, np.float32) for a in activations] if grouped else [np.asarray(activations, np.float32)]
+    parts: List[Any] = list(activations) if isinstance(activations, (list, tuple)) else [activations]
+    groups = [np.asarray(a, np.float32) for a in parts]
     if grouped and len({g.shape for g in groups}) != 1:
         raise ValueError(f"aligned_umap needs activation arrays of one shape, got "
                          f"{[g.shape for g in groups]}")

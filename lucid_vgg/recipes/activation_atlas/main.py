@@ -199,6 +199,7 @@ def make_canvas(icon_batch: Sequence[np.ndarray], coordinates: Sequence[ArrayLik
         raise ValueError("make_canvas needs at least one icon")
     h, w, c = icons[0].shape
     canvas = np.ones((grid_size, grid_size, h, w, c), np.float32)
-    for icon, (x, y) in zip(icons, coordinates):
+    for icon, xy in zip(icons, coordinates):
+        x, y = (int(v) for v in np.asarray(xy))
         canvas[x, y] = icon
     return canvas.transpose(0, 2, 1, 3, 4).reshape(grid_size * h, grid_size * w, c)
