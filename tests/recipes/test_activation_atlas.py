@@ -101,6 +101,7 @@ def test_tsne_layouts_aligned_and_single(acts):
     np.testing.assert_allclose(layout.normalize_layout(raw), single)  # same seed, same layout
 
 
+@pytest.mark.slow  # umap-learn compiles its numba kernels on first use (minutes on 2 busy cores)
 def test_umap_layout_when_installed(acts):
     pytest.importorskip("umap", reason="umap-learn is the optional 'atlas' extra")
     out = layout.aligned_umap(acts[:40])
@@ -182,6 +183,7 @@ def test_activation_atlas_from_images_leaves_empty_cells_white(tiny_model, photo
     assert 0 < len(cells) < 25  # the check above saw empty cells and icons
 
 
+@pytest.mark.slow
 def test_aligned_activation_atlas_yields_two_progressive_canvases(tiny_model, photos):
     from conftest import TinyVGG
 
@@ -204,9 +206,12 @@ def test_atlas_checks_before_work(tiny_model, acts):
         activation_atlas(tiny_model, L21, grid_size=2)
     with pytest.raises(ValueError, match=r"depth=16"):
         activation_atlas(tiny_model, L21, grid_size=2, activations=acts[:, :8])
+    with pytest.raises(ValueError, match="icon_batch_size must be a positive integer"):
+        activation_atlas(tiny_model, L21, grid_size=2, activations=acts, icon_batch_size=0)
 
 
 @pytest.mark.weights
+@pytest.mark.slow
 def test_small_vgg16_atlas_has_pictures():
     from skimage import data
 

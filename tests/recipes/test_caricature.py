@@ -98,6 +98,7 @@ def test_make_caricature_writes_images_and_results(tiny_model, tmp_path):
 
 
 @pytest.mark.weights
+@pytest.mark.slow
 def test_feature_inversion_on_vgg16_rises():
     from skimage import data
 

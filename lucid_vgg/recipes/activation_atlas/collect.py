@@ -2,9 +2,9 @@
 
 Lucid's atlases used 100k vectors it had collected from ImageNet (one random spatial position
 per image, the same position for every layer) and downloaded. Here `collect_activations` makes
-them from any photos: it is a plain function of (model, layer, images, settings) with a
-seeded, order-independent sampling, so a distributed executor can run it on shards of images
-and concatenate the results.
+them from any photos: it is a plain function of (model, layer, images, settings) whose patch
+sampling depends only on `seed` and each image's position in `images`, so a distributed executor
+can run it on shards of images (one seed per shard) and concatenate the results.
 """
 from typing import Any, Iterator, List, Optional, Tuple
 

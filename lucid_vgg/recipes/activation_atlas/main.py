@@ -62,6 +62,13 @@ def _check_grid(grid_size: Any, n_points: int) -> int:
     return int(grid_size)
 
 
+def _check_batch(icon_batch_size: Any) -> int:
+    if (isinstance(icon_batch_size, bool) or not isinstance(icon_batch_size, (int, np.integer))
+            or icon_batch_size < 1):
+        raise ValueError(f"icon_batch_size must be a positive integer, got {icon_batch_size!r}")
+    return int(icon_batch_size)
+
+
 def activation_atlas(model: Model, layer: LayerRef, grid_size: int = 10, icon_size: int = 96,
                      number_activations: int = NUMBER_OF_AVAILABLE_SAMPLES,
                      icon_batch_size: int = 32, verbose: bool = False, *,
@@ -81,6 +88,7 @@ def activation_atlas(model: Model, layer: LayerRef, grid_size: int = 10, icon_si
     name = _common.layer_name(model, layer)
     acts = _activations_for(model, layer, activations, images, number_activations, collect_options)
     grid_size = _check_grid(grid_size, len(acts))
+    icon_batch_size = _check_batch(icon_batch_size)
     icon_size = _common.check_size(icon_size, min(icon_batch_size, grid_size ** 2), "icon_size")
     _common.check_size_for_layers(model, name, icon_size)
     layout = aligned_umap(acts, verbose=verbose, method=layout_method, seed=seed)
@@ -119,6 +127,7 @@ def aligned_activation_atlas(model1: Model, layer1: LayerRef, model2: Model, lay
         raise ValueError(f"the two layers' activations must be aligned (same rows), got "
                          f"{len(acts1)} and {len(acts2)} vectors")
     grid_size = _check_grid(grid_size, len(acts1))
+    icon_batch_size = _check_batch(icon_batch_size)
     combined = _combine_activations(layer1, layer2, acts1, acts2)
     layouts = aligned_umap(list(combined), verbose=verbose, method=layout_method, seed=seed)
     for model, layer, layout, acts in zip((model1, model2), (layer1, layer2), layouts, (acts1, acts2)):
