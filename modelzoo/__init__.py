@@ -16,9 +16,15 @@ if "tensorflow" not in _sys.modules:
 
 _EXPORTS = {"Model": "modelzoo.vision_base", "Layer": "modelzoo.vision_base",
             "IMAGENET_MEAN": "modelzoo.vision_base", "IMAGENET_MEAN_BGR": "modelzoo.vision_base",
-            "VGG16_caffe": "modelzoo.caffe_models"}
+            "VGG16_caffe": "modelzoo.caffe_models",
+            # Lucid's own modelzoo/__init__ is empty: these are conveniences; Lucid's paths
+            # (modelzoo.nets_factory.get_model, modelzoo.vision_base.FrozenGraphModel...) work too.
+            # Submodules sharing a function's name (get_activations, wordnet) stay modules here.
+            "get_model": "modelzoo.nets_factory", "models_map": "modelzoo.nets_factory",
+            "SerializedModel": "modelzoo.vision_base", "FrozenGraphModel": "modelzoo.vision_base"}
 
-__all__ = ["Model", "Layer", "VGG16_caffe", "IMAGENET_MEAN", "IMAGENET_MEAN_BGR"]
+__all__ = ["Model", "Layer", "VGG16_caffe", "IMAGENET_MEAN", "IMAGENET_MEAN_BGR", "get_model", "models_map",
+           "SerializedModel", "FrozenGraphModel"]
 
 
 def __getattr__(name):

@@ -7,6 +7,7 @@ import tensorflow as tf
 from modelzoo.fileio import PathLike
 from modelzoo.vision_base import IMAGENET_MEAN_BGR, Model
 from modelzoo.weights.vgg16 import vgg16_graph_def
+from modelzoo.wordnet import IMAGENET_SYNSETS_PATH
 
 # The 1000 ILSVRC-2012 class names in class-index order (= VGG16's fc8/prob units), shipped with
 # the package so `model.labels` works offline; provenance in modelzoo/labels/README.md.
@@ -26,6 +27,7 @@ class VGG16_caffe(Model):
 
     model_path = "https://storage.googleapis.com/modelzoo/vision/caffe_models/VGG16.pb"
     labels_path = IMAGENET_LABELS_PATH
+    synsets_path = IMAGENET_SYNSETS_PATH  # shipped (modelzoo.wordnet), same order as labels
     dataset = "ImageNet"
     image_shape = [224, 224, 3]
     is_BGR = True

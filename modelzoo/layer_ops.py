@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Sequence
 
 import tensorflow as tf
 
-from modelzoo.util import downstream_nodes
+from modelzoo.util import downstream_nodes, upstream_nodes
 
 #: Op types `list_layer_ops` reports by default (activation-like outputs a user may visualise).
 LAYER_OP_TYPES = ("Relu", "Relu6", "Elu", "Selu", "LeakyRelu", "Softmax", "Sigmoid", "Tanh",
@@ -76,3 +76,37 @@ def layer_depths(graph_def: tf.compat.v1.GraphDef, names: Sequence[str]) -> List
         entry = ops.get(name.split(":")[0], {})
         out.append({"name": name, "depth": entry.get("depth"), "tags": layer_tags(entry.get("shape"))})
     return out
+
+
+def output_index_problem(graph_def: tf.compat.v1.GraphDef, name: str) -> Optional[str]:
+    """A message if `name` is 'layer:N' with an output index the layer's op does not have."""
+    base, sep, index = str(name).partition(":")
+    if not sep:
+        return None
+    node = next((n for n in graph_def.node if n.name == base), None)
+    if node is None:
+        return None
+    n_out = 1
+    try:
+        from tensorflow.python.framework import op_def_registry  # pylint: disable=import-outside-toplevel
+        op_def = op_def_registry.get(node.op)
+        if op_def is not None and not any(a.number_attr or a.type_list_attr for a in op_def.output_arg):
+            n_out = len(op_def.output_arg)
+    except ImportError:  # pragma: no cover
+        pass
+    if index.isdigit() and int(index) < n_out:
+        return None
+    return (f"{name!r}: ':{index}' selects output {index} of the op {base!r}, which has "
+            f"{n_out} output(s) (use {base!r} or '{base}:0'). A ':N' suffix is a tensor output, "
+            f"not a channel: for channel {index} use objectives.channel({base!r}, {index}) or "
+            f"the string '{base}:{index}' as an objective, or acts[..., {index}] of "
+            "get_activations.")
+
+
+def min_input_size(graph_def: tf.compat.v1.GraphDef, layer: str) -> int:
+    """Smallest image side for which `layer` is defined: 2**(VALID stride-2 pools before it)."""
+    above = upstream_nodes(graph_def, [str(layer)])
+    pools = sum(1 for node in graph_def.node if node.name in above
+                and node.op in ("MaxPool", "AvgPool") and node.attr["padding"].s == b"VALID"
+                and list(node.attr["strides"].list.i)[1:3] == [2, 2])
+    return 2 ** pools

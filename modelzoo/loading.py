@@ -91,7 +91,11 @@ def _read_manifest(manifest_url):
 def manifest_attrs(manifest_url: PathLike) -> Tuple[str, Dict[str, Any]]:
     """(model path, attributes) from a Lucid manifest.json of type 'frozen'; a relative model_path
     is resolved next to the manifest, extra keys (labels_path, dataset, ...) become attributes."""
-    manifest = _read_manifest(manifest_url)
+    return manifest_dict_attrs(_read_manifest(manifest_url), manifest_url)
+
+
+def manifest_dict_attrs(manifest: Mapping[str, Any], manifest_url: PathLike) -> Tuple[str, Dict[str, Any]]:
+    """manifest_attrs for a manifest already read into a dict (`manifest_url`: where it lives)."""
     attrs = metadata_attrs(manifest, manifest_url)
     attrs.update({k: v for k, v in manifest.items() if k not in REQUIRED_METADATA + ("layers", "model_path")
                   and k not in _RESERVED})

@@ -22,6 +22,8 @@ _Item = TypeVar("_Item", bound=Hashable)
 
 #: Lucid's metadata node name; Model.save writes it, so Lucid reads our graphs and we read Lucid's.
 METADATA_NODE = "lucid_metadata_json"
+#: Lucid's public name for it.
+metadata_node_name = METADATA_NODE
 #: The name this project wrote before it used Lucid's (graphs and caches built then still load).
 _OLD_METADATA_NODE = "lucid_meta_json"
 
@@ -221,6 +223,30 @@ def neighborhood(graph_def: tf.compat.v1.GraphDef, name: str, degree: int = 4) -
     inputs, readers = _inputs_of(graph_def), consumers(graph_def)
     near = walk([name], lambda n: inputs(n) + readers.get(n, []), max_depth=degree)
     return [n for n in graph_def.node if n.name in near]
+
+
+class GraphDefHelper:
+    """Lucid's index of a GraphDef's nodes by name, by op type and by the inputs they read."""
+
+    def __init__(self, graph_def: tf.compat.v1.GraphDef) -> None:
+        self.graph_def = graph_def
+        self.by_name: Dict[str, Any] = {}
+        self.by_op: Dict[str, List[Any]] = {}
+        self.by_input: Dict[str, List[Any]] = {}
+        for node in graph_def.node:
+            if node.name in self.by_name:
+                raise GraphFileError(f"this GraphDef has two nodes named {node.name!r}.")
+            self.by_name[node.name] = node
+            self.by_op.setdefault(node.op, []).append(node)
+            for ref in node.input:
+                self.by_input.setdefault(ref, []).append(node)
+
+    def neighborhood(self, node: Any, degree: int = 4) -> list:
+        """The nodes at most `degree` edges from `node` (a NodeDef of this graph or its name)."""
+        name = node if isinstance(node, str) else node.name
+        if name not in self.by_name:
+            raise KeyError(f"no node named {name!r} in this GraphDef.")
+        return neighborhood(self.graph_def, name, degree)
 
 
 def subgraph(graph_def: tf.compat.v1.GraphDef, names: Iterable[str]) -> tf.compat.v1.GraphDef:

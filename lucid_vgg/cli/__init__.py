@@ -93,7 +93,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the CLI on `argv` (default: sys.argv[1:]); returns the exit code.
 
     The signal handlers come first, so SIGTERM during start-up (argument parsing, importing
-    TensorFlow, loading the model) is an interruption (exit 130), as it is during a render.
+    TensorFlow, loading the model) is an interruption (exit 130), as it is during a render. A
+    signal before this function runs (Python's own start-up and importing this package, about
+    60 ms) ends the process by the signal, as for any Python program; nothing is written by then.
     """
     with _SignalsAsInterrupt() as signals:
         where, debug = PROG, False

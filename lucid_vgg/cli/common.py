@@ -25,17 +25,20 @@ def usage_errors(prefix: str = "") -> Iterator[None]:
         raise UsageError(prefix + text) from e
 
 
-def int_at_least(low: int) -> Callable[[str], int]:
-    """An argparse `type`: the text as an int >= `low`, else a one-line usage error."""
+def int_at_least(low: int, at_most: Optional[int] = None) -> Callable[[str], int]:
+    """An argparse `type`: the text as an int >= `low` (and <= `at_most`), else a one-line usage
+    error."""
     what = "a positive integer" if low == 1 else f"an integer >= {low}"
+    if at_most is not None:
+        what = f"an integer from {low} to {at_most:,}"
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
+        if value < low or (at_most is not None and value > at_most):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {value:,}")
         return value
 
     return parse

@@ -5,6 +5,7 @@ import sys
 from typing import TYPE_CHECKING, List
 
 from lucid_vgg.cli.common import UsageError, int_at_least, usage_errors, zoo_model
+from lucid_vgg.optvis.limits import MAX_STEPS
 
 if TYPE_CHECKING:  # for annotations only: modelzoo imports TensorFlow
     from modelzoo.vision_base import Layer
@@ -75,7 +76,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-path", default=None, help="frozen graph for the model (optional)")
     parser.add_argument("--units", type=parse_units, default=None, help="e.g. 0-15,32 (default: all)")
     parser.add_argument("--size", type=int_at_least(1), default=128, help="image size in pixels (default 128)")
-    parser.add_argument("--steps", type=int_at_least(0), default=512, help="optimisation steps (default 512)")
+    parser.add_argument("--steps", type=int_at_least(0, MAX_STEPS), default=512, help="optimisation steps (default 512)")
     parser.add_argument("--batch-size", type=int_at_least(1), default=8, help="units per batch (default 8)")
     parser.add_argument("--seed", type=int_at_least(0), default=None,
                         help="seed (>= 0) for reproducible renders")

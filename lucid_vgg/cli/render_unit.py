@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # for annotations only: these import TensorFlow
 
 from lucid_vgg.cli.common import (UsageError, add_model_pb_argument, int_at_least, loaded_vgg16,
                                   usage_errors)
+from lucid_vgg.optvis.limits import MAX_STEPS
 
 NAME = "render"
 HELP = "render a unit of VGG16_caffe to a PNG"
@@ -28,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=positive, default=128,
                         help="image width and height (default 128; size x size x batch x 3 at most "
                              "2**28 values, and at least what the layer's pooling needs)")
-    parser.add_argument("--steps", type=positive, default=512, help="optimisation steps (default 512)")
+    parser.add_argument("--steps", type=int_at_least(1, MAX_STEPS), default=512, help="optimisation steps (default 512)")
     parser.add_argument("--batch", type=positive, default=1, help="images rendered side by side (default 1)")
     parser.add_argument("--seed", type=int_at_least(0), default=None,
                         help="seed (>= 0) for a reproducible render")

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike
 from lucid_vgg.optvis.objectives_util import (TensorAccessor, _dot, _dot_cossim,  # noqa: F401
                                               _extract_act_pos, _make_arg_str, _T_force_NHWC,
                                               _T_handle_batch, _tf_blur, check_channel, check_vec,
-                                              static_batch)
+                                              dim, static_batch)
 
 __all__ = [
     "Objective", "wrap_objective", "handle_batch", "as_objective",
@@ -326,7 +326,8 @@ def blur_input_each_step() -> ObjectiveFunc:
 def blur_alpha_each_step() -> ObjectiveFunc:
     """`blur_input_each_step` for the alpha channel (channel 3) of an RGBA input."""
     def inner(T):
-        if T("input").shape[-1] is not None and T("input").shape[-1] < 4:
+        depth = dim(T("input"), -1)
+        if depth is not None and depth < 4:
             raise ValueError("blur_alpha_each_step needs an RGBA image with an alpha channel, e.g. "
                              f"param.image(size, alpha=True); the image has shape {T('input').shape}")
         t_input = T("input")[..., 3:4]
@@ -412,7 +413,7 @@ def diversity(layer: str) -> ObjectiveFunc:
     def inner(T):
         layer_t = T(layer)
         batch_n = static_batch(layer_t, layer, "diversity")
-        channels = layer_t.shape[-1]
+        channels = dim(layer_t, -1)
         flattened = tf.reshape(layer_t, [batch_n, -1, channels])
         grams = tf.matmul(flattened, flattened, transpose_a=True)
         grams = tf.nn.l2_normalize(grams, axis=[1, 2], epsilon=1e-10)
@@ -430,7 +431,7 @@ def input_diff(orig_img: ArrayLike) -> ObjectiveFunc:
     def inner(T):
         t_input = T("input")
         try:
-            np.broadcast_shapes(tuple(1 if s is None else s for s in t_input.shape), orig.shape)
+            np.broadcast_shapes(tuple(1 if s is None else s for s in t_input.shape.as_list()), orig.shape)
         except ValueError:
             raise ValueError(f"input_diff: orig_img has shape {orig.shape}, which does not match "
                              f"the image shape {t_input.shape}; resize it to the rendered size") from None

@@ -15,6 +15,12 @@ TensorAccessor = Callable[[str], Any]
 """`T`: a layer name (or "input", "labels") -> the tensor a render step sees."""
 
 
+def dim(t: Any, axis: int) -> Optional[int]:
+    """The static size of `t` along `axis` as an int or None, in TF2 and in TF1 graph mode (where
+    `t.shape[axis]` is a `Dimension`, which takes no `-`, `range` or NumPy arithmetic)."""
+    return tf.compat.dimension_value(t.shape[axis])
+
+
 def _make_arg_str(arg: Any) -> str:
     """An argument as it appears in an objective's description ("..." when long)."""
     arg = str(arg)
@@ -37,7 +43,7 @@ def _T_handle_batch(T: TensorAccessor, batch: Optional[int] = None) -> TensorAcc
     def T2(name):
         t = T(name)
         if isinstance(batch, (int, np.integer)) and isinstance(t, (tf.Tensor, tf.Variable)):
-            n = t.shape[0] if t.shape.rank else None
+            n = dim(t, 0) if t.shape.rank else None
             if n is not None and not 0 <= batch < n:
                 raise ValueError(f"batch={batch} is out of range for {name!r}, which has a batch of "
                                  f"{n} (valid: 0..{n - 1}); render with param.image(..., batch={batch + 1}) "
@@ -51,7 +57,7 @@ def check_channel(t: Any, layer: str, n: Any) -> None:
     """Raise if channel `n` is not an int or does not exist in `t` (static channel count)."""
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"channel index for layer {layer!r} must be an int, got {type(n).__name__} {n!r}")
-    depth = t.shape[-1]
+    depth = dim(t, -1)
     if depth is not None and not -depth <= n < depth:
         raise ValueError(f"channel {n} is out of range for layer {layer!r}, which has depth {depth}: "
                          f"valid channels are 0..{depth - 1}")
@@ -59,7 +65,7 @@ def check_channel(t: Any, layer: str, n: Any) -> None:
 
 def check_vec(t: Any, layer: str, vec: np.ndarray) -> None:
     """Raise if direction `vec` has not one entry per channel of `t`."""
-    depth = t.shape[-1]
+    depth = dim(t, -1)
     if depth is not None and vec.shape[-1] != depth:
         raise ValueError(f"direction vector has {vec.shape[-1]} entries but layer {layer!r} "
                          f"has depth {depth}")
@@ -67,7 +73,7 @@ def check_vec(t: Any, layer: str, vec: np.ndarray) -> None:
 
 def static_batch(t: Any, layer: str, what: str) -> int:
     """The static batch size of `t`; `what` (the objective) needs it, so raise when unknown."""
-    n = t.shape[0] if t.shape.rank else None
+    n = dim(t, 0) if t.shape.rank else None
     if n is None:
         raise ValueError(f"{what} needs the static batch size of layer {layer!r}, which is unknown "
                          f"(shape {t.shape}); render with a param_f of fixed batch size")
@@ -102,7 +108,9 @@ def _extract_act_pos(acts, x=None, y=None):
 
 def _tf_blur(x, w=3):
     """Per-channel w x w blur (centre weight 1, border 0.5), normalised at the image edges."""
-    depth = x.shape[-1]
+    depth = dim(x, -1)
+    if depth is None:
+        raise ValueError(f"blur needs a static channel count, got shape {x.shape}")
     k = np.zeros([w, w, depth, depth], np.float32)
     for ch in range(depth):
         k_ch = k[:, :, ch, ch]

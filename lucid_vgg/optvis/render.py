@@ -11,11 +11,15 @@ it; the work is done by one module per job:
     fast_graph     the graph a render runs: needed_nodes, pruning, bfloat16
     seeding        fixed_seed: use_fixed_seed / seed without touching the caller's random state
     numerics       RenderNumericalError;   progress: the progress bar and notebook display
+    graph_mode     Lucid's graph and `T` for TF1 session code (a default tf.Graph, compat.v1)
 
 `make_vis_T` returns the `Visualization` that owns the step; it replaces Lucid's
 `T("vis_op").run()` / `T("input").eval()` session idiom (see `Visualization`).
 
-Porting from Lucid (session code -> TF2):
+Lucid's session code runs as it is under `import tensorflow.compat.v1 as tf;
+tf.disable_v2_behavior()` (or in a `with tf.Graph().as_default():` block): there make_vis_T
+returns Lucid's graph-mode `T` and render_vis runs in a fresh graph and session (`graph_mode`).
+Or port it to TF2 (session code -> TF2):
 
     Lucid (TF1)                                     lucid_vgg
     with tf.Graph().as_default(), tf.Session():     (nothing)
@@ -36,11 +40,13 @@ unless the batch size equals the channel count).
 """
 import logging
 import sys
-from typing import IO, Any, Callable, List, Optional, Sequence
+from typing import IO, Any, Callable, List, Optional, Sequence, Union
 
 import numpy as np
 
-from lucid_vgg.optvis import objectives
+from lucid_vgg.optvis import graph_mode, objectives
+from lucid_vgg.optvis.graph_mode import GraphVisT
+from lucid_vgg.optvis.limits import MAX_STEPS
 from lucid_vgg.optvis.numerics import RenderNumericalError
 from lucid_vgg.optvis.objectives import ObjectiveLike
 from lucid_vgg.optvis.progress import ProgressBar, show_in_notebook
@@ -52,7 +58,7 @@ from lucid_vgg.optvis.visualization import Visualization
 from modelzoo.vision_base import Model
 
 __all__ = [
-    "render_vis", "make_vis_T", "run_vis", "make_print_objective_func", "Visualization",
+    "render_vis", "make_vis_T", "run_vis", "make_print_objective_func", "Visualization", "GraphVisT",
     "RenderNumericalError", "make_t_image", "make_transform_f", "make_optimizer", "import_model",
 ]
 
@@ -60,25 +66,35 @@ log = logging.getLogger(__name__)
 
 # pylint: disable=invalid-name
 
+AnyVis = Union[Visualization, GraphVisT]
+"""What make_vis_T returns: the eager `Visualization`, or Lucid's graph-mode `T` (GraphVisT)."""
+
 
 def make_vis_T(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
                optimizer: OptimizerLike = None, transforms: Transforms = None,
                relu_gradient_override: bool = False, *,
                print_objectives: Optional[Sequence[ObjectiveLike]] = None,
                seed: SeedLike = None, precision: Optional[str] = "float32",
-               prune: bool = True) -> Visualization:
-    """Build the render step without running it: returns a `Visualization` (see its docs).
+               prune: bool = True) -> AnyVis:
+    """Build the render step without running it: a `Visualization` (eager), or in graph mode
+    (TF1 code: a default tf.Graph) Lucid's `T` with "vis_op", "loss", "input", layers, ...
 
     `seed` (None or an int) seeds TF, NumPy and the variable store while the step is built, then
-    restores the caller's random state (`seeding.fixed_seed`): same seed, same render.
+    restores the caller's random state (`seeding.fixed_seed`): same seed, same render. In graph
+    mode the whole model is imported (so T(layer) reaches every layer, as Lucid's) and `prune`
+    is not used; see `graph_mode`.
     """
+    if graph_mode.in_graph_mode():
+        return graph_mode.make_vis_T(model, objective_f, param_f, optimizer, transforms,
+                                     relu_gradient_override, print_objectives=print_objectives,
+                                     seed=seed, precision=precision, prune=False)
     return Visualization(model, objective_f, param_f, optimizer, transforms,
                          relu_gradient_override, print_objectives, seed,
                          precision=precision, prune=prune)
 
 
 def make_print_objective_func(print_objectives: Optional[Sequence[ObjectiveLike]],
-                              T: Visualization) -> Callable[..., None]:
+                              T: AnyVis) -> Callable[..., None]:
     """Lucid's helper: a function printing each objective's value (`{:02d}: {desc}: {:7.2f}`).
 
     In TF2 it takes T = a Visualization and prints the values computed in its last step.
@@ -107,14 +123,29 @@ def _check_thresholds(thresholds: Any) -> List[int]:
     for t in ts:
         if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
             raise ValueError(f"thresholds must be non-negative integers, got {t!r} in {tuple(ts)}")
+        if t > MAX_STEPS:
+            raise ValueError(f"thresholds must be at most {MAX_STEPS:,} steps (lucid_vgg.optvis.limits."
+                             f"MAX_STEPS), got {t:,}")
     if any(b <= a for a, b in zip(ts, ts[1:])):
         raise ValueError(f"thresholds must be strictly increasing, got {tuple(ts)}")
     return [int(t) for t in ts]
 
 
-def run_vis(vis: Visualization, thresholds: Sequence[int], verbose: bool = True,
+def _check_mode(vis: Any) -> None:
+    """An eager Visualization cannot run inside a TF1 graph block: say so before stepping."""
+    if isinstance(vis, Visualization) and graph_mode.in_graph_mode():
+        raise RuntimeError("this Visualization was built in eager mode (TF2) but is run inside a "
+                           "graph-mode block (a default tf.Graph / TF1 session code): run it "
+                           "outside the `with tf.Graph().as_default()` block, or build Lucid's T "
+                           f"with make_vis_T inside the block [{graph_mode.GRAPH_MODE_HINT}]")
+    if not isinstance(vis, (Visualization, GraphVisT)):
+        raise TypeError(f"run_vis needs what make_vis_T returns, got {type(vis).__name__}: "
+                        f"{short_repr(vis)}")
+
+
+def run_vis(vis: AnyVis, thresholds: Sequence[int], verbose: bool = True,
             progress: Optional[IO[str]] = None,
-            callback: Optional[Callable[[int, np.ndarray, Visualization], Any]] = None
+            callback: Optional[Callable[[int, np.ndarray, AnyVis], Any]] = None
             ) -> List[np.ndarray]:
     """Run `vis` for max(thresholds)+1 steps; return the images at each threshold (Lucid's loop).
 
@@ -130,6 +161,7 @@ def run_vis(vis: Visualization, thresholds: Sequence[int], verbose: bool = True,
     NaN/inf and the error names the step where they first showed (see RenderNumericalError).
     """
     thresholds = _check_thresholds(thresholds)
+    _check_mode(vis)
     wanted = set(thresholds)
     n_steps = max(thresholds) + 1
     if progress is None and verbose and sys.stderr.isatty():
@@ -177,7 +209,7 @@ def render_vis(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
                verbose: bool = True, relu_gradient_override: bool = True,
                use_fixed_seed: SeedLike = False, *, precision: Optional[str] = "float32",
                prune: bool = True, progress: Optional[IO[str]] = None,
-               callback: Optional[Callable[[int, np.ndarray, Visualization], Any]] = None
+               callback: Optional[Callable[[int, np.ndarray, AnyVis], Any]] = None
                ) -> List[np.ndarray]:
     """Optimise `param_f` to maximise `objective_f` on `model`; images at each threshold.
 
@@ -209,6 +241,13 @@ def render_vis(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
       list with one float32 array [batch, h, w, 3] in [0, 1] per threshold reached.
     """
     thresholds = _check_thresholds(thresholds)
+    if graph_mode.in_graph_mode():  # Lucid's frame: a fresh graph and session for the render
+        with graph_mode.session_render():
+            T = graph_mode.make_vis_T(model, objective_f, param_f, optimizer, transforms,
+                                      relu_gradient_override, print_objectives=print_objectives,
+                                      seed=seed_of(use_fixed_seed), precision=precision, prune=prune)
+            graph_mode.initialize(T)
+            return run_vis(T, thresholds, verbose=verbose, progress=progress, callback=callback)
     vis = make_vis_T(model, objective_f, param_f, optimizer, transforms, relu_gradient_override,
                      print_objectives=print_objectives, seed=seed_of(use_fixed_seed),
                      precision=precision, prune=prune)

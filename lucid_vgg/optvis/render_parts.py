@@ -39,10 +39,17 @@ def make_t_image(param_f: ParamF) -> tf.Tensor:
     else:
         raise TypeError(f"Incompatible type for param_f: {type(param_f).__name__}; expected None "
                         "or a function returning an image tensor.")
-    return _check_image(t_image)
+    if tf.executing_eagerly() and isinstance(t_image, tf.Tensor) and hasattr(t_image, "graph"):
+        raise TypeError("param_f returned a graph-mode tensor (of a tf.Graph built by TF1 code), "
+                        "but make_vis_T/render_vis run in eager mode here (TF2, outside any graph "
+                        "block): build the image inside param_f (e.g. lambda: param.image(128)), or "
+                        "call make_vis_T inside the same `with graph.as_default():` block to get "
+                        "Lucid's graph-mode T")
+    return check_image(t_image)
 
 
-def _check_image(t_image: Any) -> tf.Tensor:
+def check_image(t_image: Any) -> tf.Tensor:
+    """`t_image` as a float tensor [batch, h, w, 3 or 4]; TypeError/ValueError naming what is wrong."""
     if isinstance(t_image, tf.Variable):
         t_image = tf.convert_to_tensor(t_image)
     if not isinstance(t_image, tf.Tensor):
@@ -51,7 +58,7 @@ def _check_image(t_image: Any) -> tf.Tensor:
     if not t_image.dtype.is_floating:
         raise TypeError(f"param_f should return a float image tensor, but returned dtype "
                         f"{t_image.dtype.name} (shape {t_image.shape})")
-    if t_image.shape.rank != 4 or t_image.shape[-1] not in (3, 4):
+    if t_image.shape.rank != 4 or tf.compat.dimension_value(t_image.shape[-1]) not in (3, 4):
         raise ValueError(f"param_f should return an image tensor of shape [batch, h, w, 3] "
                          f"(or 4 channels with alpha), but returned shape {t_image.shape}")
     return t_image
@@ -103,7 +110,7 @@ def import_model(model: Model, t_image: tf.Tensor, t_image_raw: Optional[tf.Tens
     if t_image_raw is None:
         t_image_raw = t_image
     T_model = model.import_graph(t_image, scope=scope, forget_xy_shape=True)
-    batch = t_image.shape[0]
+    batch = tf.compat.dimension_value(t_image.shape[0]) if t_image.shape.rank else None
     if T_model is None:  # a Lucid-style Model whose import_graph returns nothing
         graph = tf.compat.v1.get_default_graph()
         T_model = lambda name: graph.get_tensor_by_name(f"{scope}/{name}:0")  # noqa: E731
@@ -116,7 +123,7 @@ def import_model(model: Model, t_image: tf.Tensor, t_image_raw: Optional[tf.Tens
         t = T_model(layer)
         if t.dtype == tf.bfloat16:  # precision="bfloat16": objectives see float32
             t = tf.cast(t, tf.float32)
-        if batch is not None and t.shape.rank and t.shape[0] is None:
+        if batch is not None and t.shape.rank and tf.compat.dimension_value(t.shape[0]) is None:
             t.set_shape([batch] + [None] * (t.shape.rank - 1))
         return t
 

@@ -6,6 +6,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
+from lucid_vgg.optvis.limits import MAX_STEPS
 from lucid_vgg.optvis.objectives import ObjectiveLike
 from lucid_vgg.optvis.render_parts import OptimizerLike, ParamF, Transforms
 from modelzoo.fileio import PathLike
@@ -25,13 +26,16 @@ def thresholds_of(steps: Any) -> Tuple[int, ...]:
     if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
         if steps < 0:
             raise ValueError(f"steps must be a non-negative integer, got {steps}.")
-        return (int(steps),)
+        steps = (steps,)
     try:
         ts = tuple(int(s) for s in steps)
     except TypeError:
         raise ValueError(f"steps must be an int or a sequence of ints, got {steps!r}.") from None
     if not ts or min(ts) < 0:
         raise ValueError(f"steps must be non-negative, got {steps!r}.")
+    if max(ts) > MAX_STEPS:
+        raise ValueError(f"steps must be at most {MAX_STEPS:,} (lucid_vgg.optvis.limits.MAX_STEPS), "
+                         f"got {max(ts):,}.")
     return tuple(sorted(ts))
 
 

@@ -39,11 +39,22 @@ def _error(url, reason):
     return DownloadError(f"Could not download {url}: {reason}. {_advice(url)}")
 
 
+#: The cache's folder of downloads.
+DOWNLOADS_DIR_NAME = "downloads"
+#: In cached file names, these characters become "_"...
+RESERVED_PATH_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+#: ...and names are cut to this length, keeping their end (the extension), so any URL gives a
+#: valid file name (with room for the temp-file prefix and suffix under the usual 255 limit).
+MAX_FILENAME_LENGTH = 200
+
+
 def cache_path_for(url, cache_dir=None):
-    """The cache file for `url`: <cache>/downloads/<sha256(url)[:16]>-<basename>."""
-    d = os.path.join(cache_dir or default_cache_dir(), "downloads")
-    base = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(url.split("?")[0])) or "download"
-    return os.path.join(d, hashlib.sha256(url.encode("utf-8")).hexdigest()[:16] + "-" + base)
+    """The cache file for `url`: <cache>/downloads/<sha256(url)[:16]>-<basename>, the basename
+    sanitised and cut to MAX_FILENAME_LENGTH in all."""
+    d = os.path.join(cache_dir or default_cache_dir(), DOWNLOADS_DIR_NAME)
+    base = RESERVED_PATH_CHARS.sub("_", os.path.basename(url.split("?")[0])) or "download"
+    prefix = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16] + "-"
+    return os.path.join(d, prefix + base[-(MAX_FILENAME_LENGTH - len(prefix)):])
 
 
 class _Progress:
@@ -132,6 +143,20 @@ def _download_into(url, f, timeout, progress, resumes, dest):
         attempt += 1
         if have <= start or attempt > resumes:  # no progress, or out of resumes: give up cleanly
             raise _error(url, reason)
+
+
+def purge(url, cache_dir=None):
+    """Forget the cached download of `url` (file and record), so the next fetch downloads it again;
+    nothing happens when it is not cached. Returns whether a cached file was removed."""
+    dest = cache_path_for(os.fspath(url), cache_dir)
+    removed = False
+    for path in (dest, _meta_path(dest)):
+        try:
+            os.remove(path)
+            removed = removed or path == dest
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def _meta_path(dest):

@@ -93,13 +93,13 @@ def _exit_code(argv):
     ([], "the following arguments are required: COMMAND"),
     (["paint"], "invalid choice: 'paint'"),
     (["render"], "the following arguments are required: objective"),
-    (["render", "conv1_1/conv1_1:1", "--steps", "0"], "argument --steps: expected a positive integer, got 0"),
+    (["render", "conv1_1/conv1_1:1", "--steps", "0"], "argument --steps: expected an integer from 1 to 1,000,000, got 0"),
     (["render", "conv1_1/conv1_1:1", "--size", "big"], "argument --size: expected a positive integer"),
     (["render", "conv1_1/conv1_1"], "must look like 'layer:channel'"),
     (["render", "conv1_1/conv1_1:1", "-o", "x.jpg"], "must be a .png file"),
     (["render", "conv1_1/conv1_1:1", "-o", "/nonexistent-dir/x.png"], "does not exist"),
     (["render-layer", "conv1_1/conv1_1", "out", "--size", "0"], "argument --size: expected a positive integer, got 0"),
-    (["render-layer", "conv1_1/conv1_1", "out", "--steps", "-1"], "argument --steps: expected an integer >= 0"),
+    (["render-layer", "conv1_1/conv1_1", "out", "--steps", "-1"], "argument --steps: expected an integer from 0 to 1,000,000, got -1"),
 ])
 def test_bad_usage_exit_2(argv, message, capsys):
     code = _exit_code(argv)

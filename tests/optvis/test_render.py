@@ -215,6 +215,55 @@ def test_redirected_relu6_gradient():
     np.testing.assert_array_equal(g20, plain)
 
 
+def _lucid_reference_grad(x, grad, op, step):
+    """Lucid's redirected ReLU/ReLU6 gradient in NumPy, one batch entry at a time."""
+    outside = (x < 0) | (x > 6) if op == "Relu6" else x < 0
+    plain = np.where(outside, 0.0, grad)
+    if step > 16:
+        return np.where(x <= 0, 0.0, grad) if op == "Relu" else plain
+    pushed_out = (x < 0) & (grad > 0)
+    if op == "Relu6":
+        pushed_out |= (x > 6) & (grad < 0)
+    redirected = np.where(pushed_out, 0.0, grad)
+    return np.stack([p if np.any(p != 0) else r for p, r in zip(plain, redirected)])
+
+
+@pytest.mark.parametrize("op", ["Relu", "Relu6"])
+def test_redirected_gradient_matches_numpy_reference_before_and_after_warm_up(op):
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 3, (4, 5, 5, 3)).astype(np.float32)
+    x[1] = -np.abs(x[1]) - 0.1                                 # entry 1: all dead
+    if op == "Relu6":
+        x[2] = np.abs(x[2]) + 6.5                              # entry 2: all saturated
+    upstream = rng.normal(0, 1, x.shape).astype(np.float32)
+    step = tf.Variable(0, dtype=tf.int64)
+    fn = tf.nn.relu6 if op == "Relu6" else tf.nn.relu
+
+    @tf.function(autograph=False)
+    def grad_of(x):
+        with redirected_relu_override(step):
+            y = fn(x)
+        return tf.gradients(y, x, grad_ys=tf.constant(upstream))[0]
+
+    for s in (0, 16, 17, 300):
+        step.assign(s)
+        got = grad_of(tf.constant(x)).numpy()
+        np.testing.assert_array_equal(got, _lucid_reference_grad(x, upstream, op, s), err_msg=f"step {s}")
+    assert grad_of.experimental_get_tracing_count() == 1
+    # the warm-up really redirects: the dead entry gets a gradient only before step 17
+    step.assign(0)
+    assert np.any(grad_of(tf.constant(x)).numpy()[1] != 0)
+    step.assign(17)
+    assert not np.any(grad_of(tf.constant(x)).numpy()[1] != 0)
+
+
+def test_a_512_step_render_traces_its_step_once(tiny_model):
+    vis = render.make_vis_T(tiny_model, f"{C21}:1", small_param(), relu_gradient_override=True)
+    render.run_vis(vis, thresholds=(511,), verbose=False)
+    assert int(vis.global_step.numpy()) == 512
+    assert vis._step.experimental_get_tracing_count() == 1 and vis.trace_count == 1
+
+
 def test_relu_gradient_override_in_render_reaches_dead_unit(tiny_model):
     """A unit dead for the start image only moves with the override (the reason Lucid has it)."""
     def param_f():

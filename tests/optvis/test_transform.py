@@ -78,12 +78,77 @@ def test_random_scale_uses_tf1_bilinear_sampling():
     assert transform.random_scale([1.5])(x).shape == (1, 12, 12, 2)
 
 
+def np_rotate_nearest(x, angle):
+    """NumPy reference of tf.contrib.image.rotate (NEAREST, zero fill) by `angle` radians.
+
+    Returns the rotated batch and a mask of the pixels whose source coordinate lies within 1e-3
+    of a rounding tie (float32 vs float64 may round those either way)."""
+    b, h, w, c = x.shape
+    cos, sin = np.cos(angle), np.sin(angle)
+    x_off = ((w - 1) - (cos * (w - 1) - sin * (h - 1))) / 2
+    y_off = ((h - 1) - (sin * (w - 1) + cos * (h - 1))) / 2
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    src_x, src_y = cos * xx - sin * yy + x_off, sin * xx + cos * yy + y_off
+    tie = (np.abs(np.abs(src_x % 1) - 0.5) < 1e-3) | (np.abs(np.abs(src_y % 1) - 0.5) < 1e-3)
+    ix = (np.sign(src_x) * np.floor(np.abs(src_x) + 0.5)).astype(int)  # round half away from 0
+    iy = (np.sign(src_y) * np.floor(np.abs(src_y) + 0.5)).astype(int)
+    inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+    out = np.zeros_like(x)
+    out[:, inside] = x[:, iy[inside], ix[inside]]
+    return out, tie
+
+
+def lucid_rads(degrees):
+    """Lucid's conversion, in float32 as it ran: 3.14 * angle / 180."""
+    return float(np.float32(np.float32(3.14) * np.float32(degrees)) / np.float32(180.0))
+
+
+@pytest.mark.parametrize("degrees", [-10, 7, 30, 90, 135])
+def test_random_rotate_default_is_lucids_nearest_rotation(degrees):
+    x = _img(2, 41, 33, 3)
+    out = transform.random_rotate([degrees])(x).numpy()
+    ref, tie = np_rotate_nearest(x, lucid_rads(degrees))
+    assert tie.mean() < 0.02
+    np.testing.assert_array_equal(out[:, ~tie], ref[:, ~tie])
+    assert set(np.unique(out)) <= set(np.unique(x)) | {0.0}  # nearest: only input values (or fill)
+
+
+def test_random_rotate_uses_lucids_degree_factor_unless_exact_pi():
+    x = _img(1, 201, 201, 1)  # 100 px from the centre, 3.14 vs pi moves a pixel by 0.015 px
+    lucid, tie_l = np_rotate_nearest(x, lucid_rads(30))
+    exact, tie_e = np_rotate_nearest(x, np.pi / 6)
+    ok = ~(tie_l | tie_e)
+    assert (lucid[:, ok] != exact[:, ok]).mean() > 0.005  # the two factors really differ here
+    np.testing.assert_array_equal(transform.random_rotate([30])(x).numpy()[:, ok], lucid[:, ok])
+    np.testing.assert_array_equal(
+        transform.random_rotate([30], exact_pi=True)(x).numpy()[:, ok], exact[:, ok])
+    np.testing.assert_array_equal(np.rot90(x, k=1, axes=(1, 2)),
+                                  transform.random_rotate([90], exact_pi=True)(x).numpy())
+
+
 @pytest.mark.parametrize("angles,units", [([90], "degrees"), ([np.pi / 2], "radians")])
 def test_random_rotate_by_90_equals_rot90(angles, units):
     x = _img(2, 9, 9, 2)
     out = transform.random_rotate(angles, units=units)(x).numpy()
-    ref = np.rot90(x, k=1, axes=(1, 2))
-    np.testing.assert_allclose(out[:, 1:-1, 1:-1], ref[:, 1:-1, 1:-1], atol=1e-4)
+    np.testing.assert_array_equal(out, np.rot90(x, k=1, axes=(1, 2)))
+    smooth = transform.random_rotate(angles, units=units, interpolation="bilinear",
+                                     exact_pi=True)(x).numpy()
+    np.testing.assert_allclose(smooth, np.rot90(x, k=1, axes=(1, 2)), atol=1e-4)
+
+
+def test_random_rotate_bilinear_option_interpolates():
+    x = _img(1, 15, 15, 1)
+    out = transform.random_rotate([20], interpolation="BILINEAR", exact_pi=True)(x).numpy()
+    centre = out[0, 5:10, 5:10, 0]
+    assert len(set(centre.ravel()) - set(x.ravel())) > 20  # new values between the inputs
+    # the gradient reaches more input pixels than nearest sampling does
+    def grad_support(**kw):
+        t = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(t)
+            y = tf.reduce_sum(transform.random_rotate([20], **kw)(t))
+        return int((tape.gradient(y, t).numpy() != 0).sum())
+    assert grad_support(interpolation="bilinear") > grad_support()
 
 
 def test_random_rotate_small_angle_keeps_centre_and_fills_zero():
@@ -167,6 +232,8 @@ def test_seeded_transforms_reproducible_in_fresh_processes():
     (lambda: transform.random_scale([1.0, 0.0]), "must all be > 0"),
     (lambda: transform.random_rotate([]), "random_rotate angles must be a non-empty"),
     (lambda: transform.random_rotate([5], units="gradians"), "units must be one of degrees"),
+    (lambda: transform.random_rotate([5], interpolation="cubic"), "one of NEAREST, BILINEAR"),
+    (lambda: transform.random_rotate([5], exact_pi="yes"), "exact_pi must be True or False"),
     (lambda: transform.crop_or_pad_to(0, 5), "height must be a positive integer"),
     (lambda: transform.compose([transform.jitter(1), 3]), "list of callables"),
     (lambda: transform.normalize_gradient([[1.0]]), "grad_scales"),

@@ -1,9 +1,14 @@
-"""Load, save and show: Lucid's `lucid.misc.io` for local files and notebooks, plus `image_grid`."""
-from . import grid, loading, saving, serialize_array, showing, writing
+"""Load, save, show and read: Lucid's `lucid.misc.io` (local files, http(s)/gs URLs through the
+download cache, notebooks), with io scopes, save capture, and `image_grid`."""
+from . import (collapse_channels, grid, loading, reading, sanitizing, saving, scoping, serialize_array,
+               showing, writing)
 from .grid import image_grid
 from .loading import load
-from .saving import save
+from .reading import read, read_handle
+from .saving import CaptureSaveContext, batch_save, save
+from .scoping import io_scope, scope_url
 from .showing import show
 
-__all__ = ["show", "save", "load", "image_grid", "showing", "saving", "loading",
-           "serialize_array", "writing", "grid"]
+__all__ = ["show", "save", "load", "CaptureSaveContext", "batch_save", "io_scope", "scope_url",
+           "read", "read_handle", "image_grid", "showing", "saving", "loading", "reading", "writing",
+           "scoping", "sanitizing", "collapse_channels", "serialize_array", "grid"]

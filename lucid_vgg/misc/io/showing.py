@@ -10,20 +10,12 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from modelzoo.notebook import in_notebook
+
 from .grid import image_grid
 from .serialize_array import _as_array, serialize_array
 
 log = logging.getLogger(__name__)
-
-
-def in_notebook() -> bool:
-    """True inside an IPython kernel that can display pictures (not a terminal or plain Python)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def _display_picture(array, domain=None, w=None, fmt="png"):
@@ -119,3 +111,19 @@ def show(thing: Any, domain: Optional[Sequence[float]] = None, labels: Optional[
         IPython.display.display(thing)
     else:
         print(repr(thing))
+
+
+def graph(graph_def: Any, max_const_size: int = 32) -> None:
+    """Lucid's `show.graph`: display a GraphDef (or a tf.Graph) as an outline of its ops, types and
+    output shapes; HTML in a notebook, text elsewhere (the view `Model.show_graph` uses).
+
+    Lucid embedded TensorBoard's graph viewer from the network; this works offline. The outline
+    never shows constant values, so `max_const_size` (Lucid's cap on them) is accepted and unused.
+    """
+    from modelzoo.graph_outline import graph_outline, show_outline  # TensorFlow, only when used
+
+    if hasattr(graph_def, "as_graph_def"):
+        graph_def = graph_def.as_graph_def()
+    if not hasattr(graph_def, "node"):
+        raise TypeError(f"graph() takes a GraphDef or a tf.Graph, got {type(graph_def).__name__}")
+    show_outline(graph_outline(graph_def))

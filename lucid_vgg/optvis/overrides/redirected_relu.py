@@ -11,10 +11,12 @@ overrides the ReLU (and ReLU6) gradient for the first 16 steps:
 
 Gradients here are those of the *loss* (minus the objective), so "pushing down" is a positive
 gradient. After step 16 (`global_step > 16`, Lucid's comparison) the plain ReLU gradient is
-returned. The per-entry choice reshapes the [batch] flags to [batch, 1, 1, 1]: Lucid's TF2 code
-broadcast them against the channel axis, which fails for batch > 1 (unless batch == channels).
-The step counter is a `tf.Variable` read inside the gradient function, so one traced
-step serves the whole render.
+returned, through a `tf.cond` on the step counter (a `tf.Variable`): one traced step serves the
+whole render, and the steps after the warm-up run only TensorFlow's own ReluGrad. The per-entry
+choice keeps the [batch] flags as [batch, 1, 1, 1]: Lucid's TF2 code broadcast them against the
+channel axis, which fails for batch > 1 (unless batch == channels). Lucid computed the plain and
+the redirected gradient on every step and chose with `where`s; the result is the same (bar
+inputs exactly 0, where TensorFlow's ReluGrad, like an unmodified ReLU, passes nothing).
 
 Usage inside a traced function (`render.make_vis_T` does this):
 
@@ -27,49 +29,62 @@ import contextlib
 import uuid
 
 import tensorflow as tf
+from tensorflow.python.ops import gen_nn_ops
 
 REDIRECT_STEPS = 16
 
 
-def _per_entry_select(relu_grad, redirected_grad):
-    """relu_grad for batch entries where it lets anything through, redirected_grad elsewhere."""
-    tf.debugging.assert_rank_at_least(relu_grad, 2, message="redirected ReLU gradient needs a batch axis")
-    batch = tf.shape(relu_grad)[0]
-    mag = tf.norm(tf.reshape(relu_grad, [batch, -1]), axis=1)
-    # one flag per batch entry, broadcast over the remaining axes
-    keep = tf.reshape(mag > 0.0, tf.concat([[batch], tf.ones([tf.rank(relu_grad) - 1], tf.int32)], 0))
-    return tf.where(keep, relu_grad, redirected_grad)
+def _entry_has_gradient(passes, grad):
+    """[batch, 1, 1, ...] flags: does the plain gradient let anything through for this entry?"""
+    alive = tf.logical_and(passes, tf.not_equal(grad, 0.0))
+    return tf.reduce_any(alive, axis=tf.range(1, tf.rank(grad)), keepdims=True)
 
 
-def _redirect_while_warming_up(relu_grad, redirected_grad, global_step):
-    """Per batch entry, the redirected gradient where the true one is all zero; after
-    REDIRECT_STEPS steps (or never, when global_step is None) the true gradient."""
-    result_grad = _per_entry_select(relu_grad, redirected_grad)
+def _warming_up(global_step, plain_grad, redirected_grad):
+    """The redirected gradient while `global_step` <= REDIRECT_STEPS (always when it is None),
+    then the plain one. `tf.cond` runs one branch, so later steps pay nothing for the redirect."""
     if global_step is None:
-        return result_grad
-    return_relu_grad = tf.greater(tf.cast(global_step, tf.int64), tf.constant(REDIRECT_STEPS, tf.int64))
-    return tf.where(return_relu_grad, relu_grad, result_grad)
+        return redirected_grad()
+    done = tf.greater(tf.cast(global_step, tf.int64), tf.constant(REDIRECT_STEPS, tf.int64))
+    return tf.cond(done, plain_grad, redirected_grad)
 
 
 def redirected_relu_grad(op, grad, global_step=None):
-    """Gradient of a Relu op: redirected while global_step <= 16 (always if global_step is None)."""
+    """Gradient of a Relu op: redirected while global_step <= 16 (always if global_step is None).
+
+    Redirected = the incoming gradient, zeroed where the input is negative and (the entry's plain
+    gradient is not all zero, or the gradient would push the input further down): one `where`.
+    After the warm-up, TensorFlow's own ReluGrad kernel (zero where the input is <= 0).
+    """
+    tf.debugging.assert_rank_at_least(grad, 2, message="redirected ReLU gradient needs a batch axis")
     x = op.inputs[0]
-    relu_grad = tf.where(x < 0.0, tf.zeros_like(grad), grad)
-    neg_pushing_lower = tf.logical_and(x < 0.0, grad > 0.0)
-    redirected_grad = tf.where(neg_pushing_lower, tf.zeros_like(grad), grad)
-    return _redirect_while_warming_up(relu_grad, redirected_grad, global_step)
+
+    def redirected():
+        negative = x < 0.0
+        keep_plain = _entry_has_gradient(tf.logical_not(negative), grad)
+        blocked = tf.logical_and(negative, tf.logical_or(keep_plain, grad > 0.0))
+        return tf.where(blocked, tf.zeros_like(grad), grad)
+
+    return _warming_up(global_step, lambda: gen_nn_ops.relu_grad(grad, op.outputs[0]), redirected)
 
 
 def redirected_relu6_grad(op, grad, global_step=None):
-    """Gradient of a Relu6 op: redirected while global_step <= 16 (always if global_step is None)."""
+    """Gradient of a Relu6 op: redirected while global_step <= 16 (always if global_step is None).
+
+    As for Relu, with "outside" meaning below 0 or above 6, and an input above 6 blocked when
+    the gradient would push it further up.
+    """
+    tf.debugging.assert_rank_at_least(grad, 2, message="redirected ReLU gradient needs a batch axis")
     x = op.inputs[0]
-    relu6_cond = tf.logical_or(x < 0.0, x > 6.0)
-    relu_grad = tf.where(relu6_cond, tf.zeros_like(grad), grad)
-    neg_pushing_lower = tf.logical_and(x < 0.0, grad > 0.0)
-    pos_pushing_higher = tf.logical_and(x > 6.0, grad < 0.0)
-    dir_filter = tf.logical_or(neg_pushing_lower, pos_pushing_higher)
-    redirected_grad = tf.where(dir_filter, tf.zeros_like(grad), grad)
-    return _redirect_while_warming_up(relu_grad, redirected_grad, global_step)
+
+    def redirected():
+        low, high = x < 0.0, x > 6.0
+        keep_plain = _entry_has_gradient(tf.logical_not(tf.logical_or(low, high)), grad)
+        pushed_out = tf.logical_or(tf.logical_and(low, grad > 0.0), tf.logical_and(high, grad < 0.0))
+        blocked = tf.logical_or(tf.logical_and(tf.logical_or(low, high), keep_plain), pushed_out)
+        return tf.where(blocked, tf.zeros_like(grad), grad)
+
+    return _warming_up(global_step, lambda: gen_nn_ops.relu6_grad(grad, op.inputs[0]), redirected)
 
 
 @contextlib.contextmanager

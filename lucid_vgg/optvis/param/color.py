@@ -21,7 +21,8 @@ color_mean = [0.48, 0.46, 0.41]
 def _linear_decorrelate_color(t: TensorLike) -> tf.Tensor:
     """Multiply the last (size-3) axis by the normalised colour-correlation square root."""
     t = tf.convert_to_tensor(t, tf.float32)
-    if t.shape.rank is not None and t.shape[-1] is not None and t.shape[-1] != 3:
+    depth = tf.compat.dimension_value(t.shape[-1]) if t.shape.rank else None
+    if depth is not None and depth != 3:
         raise ValueError(f"decorrelation needs 3 colour channels in the last axis, got shape {t.shape}")
     matrix = (color_correlation_svd_sqrt / max_norm_svd_sqrt).T
     flat = tf.matmul(tf.reshape(t, [-1, 3]), matrix)

@@ -3,7 +3,7 @@
 TF1 ``resize_bilinear`` (align_corners=False, half_pixel_centers=False) is what Lucid used;
 we call the same kernel through ``tf.raw_ops.ResizeBilinear`` so results match Lucid's.
 """
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -16,6 +16,14 @@ def resize_bilinear_v1(images: TensorLike, size: TensorLike) -> tf.Tensor:
                                      align_corners=False, half_pixel_centers=False)
 
 
+def product(values: Iterable[int]) -> int:
+    """The product of `values` (1 for none): the size of a block of axes, as Python ints."""
+    out = 1
+    for v in values:
+        out *= int(v)
+    return out
+
+
 def collapse_shape(shape: Sequence[int], a: int, b: int) -> list[int]:
     """Collapse ``shape`` to 4-d: product of axes before ``a``, axes a..b-1, product after ``b``."""
     shape = list(shape)
@@ -23,7 +31,7 @@ def collapse_shape(shape: Sequence[int], a: int, b: int) -> list[int]:
         return collapse_shape([1] * -a + shape, 0, b - a)
     if b > len(shape):
         return collapse_shape(shape + [1] * (b - len(shape)), a, b)
-    return [int(np.prod(shape[:a]))] + shape[a:b] + [int(np.prod(shape[b:]))]
+    return [product(shape[:a])] + shape[a:b] + [product(shape[b:])]
 
 
 def resize_bilinear_nd(t: tf.Tensor, target_shape: Sequence[int]) -> tf.Tensor:
