@@ -92,12 +92,13 @@ def test_canvas_matches_lucids_hstack_layout_and_keeps_empty_cells_white():
 
 
 def test_tsne_layouts_aligned_and_single(acts):
-    joint = layout.aligned_umap([acts, acts * 2], method="tsne")
+    quick = {"max_iter": 250}  # options reach the estimator (t-SNE's minimum iterations)
+    joint = layout.aligned_umap([acts, acts * 2], quick, method="tsne")
     assert len(joint) == 2 and joint[0].shape == (len(acts), 2)
-    single = layout.aligned_umap(acts, method="tsne")
+    single = layout.aligned_umap(acts, quick, method="tsne")
     for lay in joint + [single]:
         assert lay.min() >= 0 and lay.max() <= 1
-    raw = layout.aligned_umap(acts, method="tsne", normalize=False)
+    raw = layout.aligned_umap(acts, quick, method="tsne", normalize=False)
     np.testing.assert_allclose(layout.normalize_layout(raw), single)  # same seed, same layout
 
 

@@ -3,6 +3,7 @@ or, without it, scikit-learn's t-SNE; then outliers clipped and both axes scaled
 """
 import importlib.util
 import logging
+import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
@@ -70,7 +71,9 @@ def embed_2d(activations: ArrayLike, method: str = "auto", options: Optional[Map
         kwargs = {**UMAP_DEFAULTS, "verbose": verbose, "random_state": seed, **dict(options or {})}
         kwargs["n_neighbors"] = min(int(kwargs["n_neighbors"]), len(acts) - 1)
         try:
-            return np.asarray(UMAP(**kwargs).fit_transform(acts))
+            with warnings.catch_warnings():  # a seed makes UMAP single-threaded, and it says so
+                warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+                return np.asarray(UMAP(**kwargs).fit_transform(acts))
         except (RecursionError, SystemError) as exc:
             raise ValueError(f"UMAP failed to fit these activations: {exc}") from exc
     from sklearn.manifold import TSNE  # pylint: disable=import-outside-toplevel
