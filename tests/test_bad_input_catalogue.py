@@ -726,6 +726,58 @@ rows(ValueError, ("cell_size", "more than the limit"),
      activation_grid_cell_size_huge=lambda c: recipes.activation_grid_simple(c.model, c.photo, C21,
                                                                              cell_size=20000, n_steps=1))
 
+# -- Lucid's recipe modules (lucid-recipes: caricature, image_activations, feature_visualization,
+# image_interpolation_params, activation_atlas) ----------------------------------------------------
+def _empty_dir(c):
+    folder = c.tmp / "no_images"
+    folder.mkdir(exist_ok=True)
+    return str(folder)
+
+
+rows(ValueError, ("too sparse for a 10x10 grid", "grid_size**2 = 100", "smaller grid_size"),
+     atlas_fewer_vectors_than_grid_cells=lambda c: recipes.activation_atlas.activation_atlas(
+         c.model, C21, grid_size=10, activations=np.ones((40, 16), np.float32)))
+rows(ValueError, ("needs activation vectors", "images="),
+     atlas_without_activations_or_images=lambda c: recipes.activation_atlas.activation_atlas(c.model, C21))
+rows(ValueError, ("depth=16", "(50, 8)"),
+     atlas_activations_of_another_depth=lambda c: recipes.activation_atlas.activation_atlas(
+         c.model, C21, grid_size=2, activations=np.ones((50, 8), np.float32)))
+rows(KeyError, ("could not find layer 'conv2_1/conv2_7'", CLOSE, "conv2_1/conv2_1"),
+     feature_inversion_unknown_layer=lambda c: recipes.feature_inversion(c.photo, c.model, "conv2_1/conv2_7",
+                                                                          n_steps=1, size=16))
+rows(ValueError, ("must be in [0, 1]", "img / 255."),
+     feature_inversion_photo_0_255=lambda c: recipes.feature_inversion(c.photo * 255, c.model, C21, n_steps=1),
+     image_activations_photo_0_255=lambda c: recipes.image_activations.image_activations(c.model, c.photo * 255),
+     collect_activations_photo_0_255=lambda c: recipes.collect_activations(c.model, C21, [c.photo * 255]))
+rows(ValueError, ("must be in [0, 1]", "rescale"),
+     feature_inversion_photo_negative=lambda c: recipes.feature_inversion(c.photo - 0.5, c.model, C21, n_steps=1))
+rows(TypeError, ("layer must be a layer name",),
+     feature_inversion_layer_number=lambda c: recipes.feature_inversion(c.photo, c.model, 3, n_steps=1))
+rows(ValueError, ("n_steps must be a positive integer",),
+     feature_inversion_zero_steps=lambda c: recipes.feature_inversion(c.photo, c.model, C21, n_steps=0))
+rows(ValueError, ("images is empty",),
+     collect_activations_no_images=lambda c: recipes.collect_activations(c.model, C21, []))
+rows(ValueError, ("holds no image files",),
+     collect_activations_folder_without_images=lambda c: recipes.collect_activations(c.model, C21, _empty_dir(c)))
+rows(ValueError, ("patches_per_image must be a positive integer",),
+     collect_activations_zero_patches=lambda c: recipes.collect_activations(c.model, C21, [c.photo],
+                                                                            patches_per_image=0))
+rows(ValueError, ("directions have 8 entries", "16 channels"),
+     render_icons_wrong_depth=lambda c: recipes.activation_atlas.render.render_icons(
+         np.ones((2, 8)), c.model, C21, size=16))
+rows(ValueError, ("square [depth, depth] = [16, 16]",),
+     feature_visualization_bad_decorrelation=lambda c: recipes.feature_visualization.channel(
+         c.model, C21, 1, n_steps=1, size=16, decorrelation_matrix=np.eye(3)))
+rows(ValueError, ("channel_indices is empty",),
+     feature_visualization_no_units=lambda c: recipes.feature_visualization.neuron(c.model, C21, [], size=16))
+rows(ValueError, ("n_interp_steps must be at least 2",),
+     interpolation_basis_one_step=lambda c: recipes.multi_interpolation_basis(2, 1, 8))
+rows(ValueError, ("one shape",),
+     aligned_umap_mismatched_groups=lambda c: recipes.activation_atlas.aligned_umap(
+         [np.ones((10, 4)), np.ones((12, 4))], method="tsne"))
+rows(ValueError, ("'umap' or 'tsne'",),
+     aligned_umap_unknown_method=lambda c: recipes.activation_atlas.aligned_umap(np.ones((10, 4)), method="pca"))
+
 
 # -- lucid-style (issue 22: optvis.style, optvis.overrides, random_rotate options) ----------------
 def in_graph(f, with_relu=False):
