@@ -21,10 +21,11 @@ _EXPORTS = {"Model": "modelzoo.vision_base", "Layer": "modelzoo.vision_base",
             # (modelzoo.nets_factory.get_model, modelzoo.vision_base.FrozenGraphModel...) work too.
             # Submodules sharing a function's name (get_activations, wordnet) stay modules here.
             "get_model": "modelzoo.nets_factory", "models_map": "modelzoo.nets_factory",
-            "SerializedModel": "modelzoo.vision_base", "FrozenGraphModel": "modelzoo.vision_base"}
+            "SerializedModel": "modelzoo.vision_base", "FrozenGraphModel": "modelzoo.vision_base",
+            "KerasModel": "modelzoo.keras_model"}
 
 __all__ = ["Model", "Layer", "VGG16_caffe", "IMAGENET_MEAN", "IMAGENET_MEAN_BGR", "get_model", "models_map",
-           "SerializedModel", "FrozenGraphModel"]
+           "SerializedModel", "FrozenGraphModel", "KerasModel"]
 
 
 def __getattr__(name):

@@ -589,6 +589,83 @@ rows(ValueError, ("lacks ['input_name']",),
          str(c.tmp), {"model_path": "./g.pb", "image_shape": [8, 8, 3], "image_value_range": [0, 1]}))
 # -- end lucid-modelzoo ---------------------------------------------------------------------------
 
+# -- keras-models (issue 20): live Keras models (modelzoo.KerasModel, render_vis(keras_model)) -----
+def _keras_cnn(c, int_head=False):
+    """A small functional CNN; int_head adds a layer casting to int32 (a non-float output)."""
+    import keras
+    inp = keras.Input((16, 16, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv1")(inp)
+    if int_head:
+        x = keras.layers.Lambda(lambda t: keras.ops.cast(t, "int32"), name="as_int")(x)
+    return keras.Model(inp, x, name="cnn")
+
+
+def _keras_model(c, **kw):
+    from modelzoo.keras_model import KerasModel
+    return KerasModel(_keras_cnn(c, **kw), image_value_range=(0, 1))
+
+
+def _keras_no_image_input(c):
+    import keras
+    from modelzoo.keras_model import KerasModel
+    inp = keras.Input((10,), name="features")
+    return KerasModel(keras.Model(inp, keras.layers.Dense(2)(inp)), image_value_range=(0, 1))
+
+
+def _keras_subclassed(c):
+    import keras
+    from modelzoo.keras_model import KerasModel
+
+    class Net(keras.Model):  # pylint: disable=abstract-method
+        def __init__(self):
+            super().__init__(name="net")
+            self.conv = keras.layers.Conv2D(3, 3)
+
+        def call(self, x):
+            return self.conv(x)
+
+    return KerasModel(Net(), image_value_range=(0, 1))
+
+
+def _keras2_h5(c):
+    """A Keras 2 style .h5 (weights in the legacy layout, no model config): Keras 3 cannot load it."""
+    import h5py
+    from modelzoo.keras_model import load_keras_file
+    path = str(c.tmp / "keras2_model.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = b"2.4.0"
+        f.attrs["backend"] = b"tensorflow"
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = [b"dense_1"]
+        layer = group.create_group("dense_1")
+        layer.attrs["weight_names"] = [b"dense_1/kernel:0"]
+        layer.create_dataset("dense_1/kernel:0", data=np.zeros((3, 2), np.float32))
+    return load_keras_file(path)
+
+
+rows(ValueError, ("has no image input", "features", "[batch, height, width, 3]"),
+     keras_model_without_image_input=_keras_no_image_input)
+rows(ValueError, ("subclassed model with no known input shape", "input_shape=(height, width, 3)"),
+     keras_subclassed_without_input_shape=_keras_subclassed)
+rows(KeyError, ("could not find layer 'block1_conv'", CLOSE, "'block1_conv1'"),
+     keras_render_unknown_layer=lambda c: render.make_vis_T(_keras_model(c), "block1_conv:1", p16(),
+                                                            transforms=[]),
+     keras_activations_unknown_layer=lambda c: _keras_model(c).get_activations(_rgb(1, 16, 16, 3),
+                                                                               "block1_conv"))
+rows(TypeError, ("'as_int'", "int32", "float layer"),
+     keras_render_non_float_output=lambda c: render.make_vis_T(_keras_model(c, int_head=True), "as_int:0",
+                                                               p16(), transforms=[]))
+rows(ValueError, ("keras2_model.h5", "cannot read this .h5", "Keras 2", "model.save('model.keras')"),
+     keras_h5_keras3_cannot_read=_keras2_h5)
+def _keras_in_tf1_graph(c):
+    with tf.Graph().as_default():
+        return _keras_model(c).import_graph(tf.compat.v1.placeholder(tf.float32, [1, 16, 16, 3]))
+
+
+rows(RuntimeError, ("live Keras model", "cannot be imported into a TF1 graph", "Model.save"),
+     keras_model_in_a_tf1_graph=_keras_in_tf1_graph)
+# -- end keras-models ------------------------------------------------------------------------------
+
 # -- recipes --------------------------------------------------------------------------------------
 rows(ValueError, ("unit 16 is out of range", "16 channels"),
      render_layer_unit_out_of_range=lambda c: recipes.render_layer(c.model, C21, units=[16], steps=0))
@@ -648,6 +725,58 @@ rows(ValueError, ("size must be a positive integer", "'128'"),
 rows(ValueError, ("cell_size", "more than the limit"),
      activation_grid_cell_size_huge=lambda c: recipes.activation_grid_simple(c.model, c.photo, C21,
                                                                              cell_size=20000, n_steps=1))
+
+# -- Lucid's recipe modules (lucid-recipes: caricature, image_activations, feature_visualization,
+# image_interpolation_params, activation_atlas) ----------------------------------------------------
+def _empty_dir(c):
+    folder = c.tmp / "no_images"
+    folder.mkdir(exist_ok=True)
+    return str(folder)
+
+
+rows(ValueError, ("too sparse for a 10x10 grid", "grid_size**2 = 100", "smaller grid_size"),
+     atlas_fewer_vectors_than_grid_cells=lambda c: recipes.activation_atlas.activation_atlas(
+         c.model, C21, grid_size=10, activations=np.ones((40, 16), np.float32)))
+rows(ValueError, ("needs activation vectors", "images="),
+     atlas_without_activations_or_images=lambda c: recipes.activation_atlas.activation_atlas(c.model, C21))
+rows(ValueError, ("depth=16", "(50, 8)"),
+     atlas_activations_of_another_depth=lambda c: recipes.activation_atlas.activation_atlas(
+         c.model, C21, grid_size=2, activations=np.ones((50, 8), np.float32)))
+rows(KeyError, ("could not find layer 'conv2_1/conv2_7'", CLOSE, "conv2_1/conv2_1"),
+     feature_inversion_unknown_layer=lambda c: recipes.feature_inversion(c.photo, c.model, "conv2_1/conv2_7",
+                                                                          n_steps=1, size=16))
+rows(ValueError, ("must be in [0, 1]", "img / 255."),
+     feature_inversion_photo_0_255=lambda c: recipes.feature_inversion(c.photo * 255, c.model, C21, n_steps=1),
+     image_activations_photo_0_255=lambda c: recipes.image_activations.image_activations(c.model, c.photo * 255),
+     collect_activations_photo_0_255=lambda c: recipes.collect_activations(c.model, C21, [c.photo * 255]))
+rows(ValueError, ("must be in [0, 1]", "rescale"),
+     feature_inversion_photo_negative=lambda c: recipes.feature_inversion(c.photo - 0.5, c.model, C21, n_steps=1))
+rows(TypeError, ("layer must be a layer name",),
+     feature_inversion_layer_number=lambda c: recipes.feature_inversion(c.photo, c.model, 3, n_steps=1))
+rows(ValueError, ("n_steps must be a positive integer",),
+     feature_inversion_zero_steps=lambda c: recipes.feature_inversion(c.photo, c.model, C21, n_steps=0))
+rows(ValueError, ("images is empty",),
+     collect_activations_no_images=lambda c: recipes.collect_activations(c.model, C21, []))
+rows(ValueError, ("holds no image files",),
+     collect_activations_folder_without_images=lambda c: recipes.collect_activations(c.model, C21, _empty_dir(c)))
+rows(ValueError, ("patches_per_image must be a positive integer",),
+     collect_activations_zero_patches=lambda c: recipes.collect_activations(c.model, C21, [c.photo],
+                                                                            patches_per_image=0))
+rows(ValueError, ("directions have 8 entries", "16 channels"),
+     render_icons_wrong_depth=lambda c: recipes.activation_atlas.render.render_icons(
+         np.ones((2, 8)), c.model, C21, size=16))
+rows(ValueError, ("square [depth, depth] = [16, 16]",),
+     feature_visualization_bad_decorrelation=lambda c: recipes.feature_visualization.channel(
+         c.model, C21, 1, n_steps=1, size=16, decorrelation_matrix=np.eye(3)))
+rows(ValueError, ("channel_indices is empty",),
+     feature_visualization_no_units=lambda c: recipes.feature_visualization.neuron(c.model, C21, [], size=16))
+rows(ValueError, ("n_interp_steps must be at least 2",),
+     interpolation_basis_one_step=lambda c: recipes.multi_interpolation_basis(2, 1, 8))
+rows(ValueError, ("one shape",),
+     aligned_umap_mismatched_groups=lambda c: recipes.activation_atlas.aligned_umap(
+         [np.ones((10, 4)), np.ones((12, 4))], method="tsne"))
+rows(ValueError, ("'umap' or 'tsne'",),
+     aligned_umap_unknown_method=lambda c: recipes.activation_atlas.aligned_umap(np.ones((10, 4)), method="pca"))
 
 
 # -- lucid-style (issue 22: optvis.style, optvis.overrides, random_rotate options) ----------------
@@ -899,6 +1028,155 @@ rows(ValueError, ("unsupported fmt", "'gif'", "'png' or 'jpeg'"),
 # -- end lucid-notebooks -----------------------------------------------------------------------------
 
 
+
+# -- dataset examples and the static site (issue 21, part "site") ---------------------------------
+def _render_out(c, name, rows=(), model_json=True):
+    """A render output folder in c.tmp: model.json (optional) and manifest rows."""
+    import json
+
+    root = c.tmp / name
+    root.mkdir(exist_ok=True)
+    if model_json:
+        (root / "model.json").write_text(json.dumps({"model": {"name": "TinyVGG", "fingerprint": "f"},
+                                                     "layers": [{"name": C21, "depth": 16, "tags": ["conv"]}]}))
+    if rows or model_json:
+        (root / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(root)
+
+
+def _site(c, source, site="site"):
+    from lucid_vgg.site import build_site
+
+    return build_site(str(c.tmp / site), source, model=c.model, top=2)
+
+
+def _examples(c, images=None, layers=C21, **kw):
+    from lucid_vgg.recipes.dataset_examples import dataset_examples
+
+    return dataset_examples(c.fc if layers == "fc6/fc6" else c.model, layers,
+                            [c.photo] if images is None else images, **kw)
+
+
+_MISSING_ROW = {"layer": C21, "unit": 3, "kind": "positive", "index": 0, "file": "conv2_1/0003.png"}
+rows(ValueError, ("is not a render output", "model.json and manifest.jsonl"),
+     site_render_output_without_manifest=lambda c: _site(c, _render_out(c, "no_manifest", model_json=False)))
+rows(ValueError, ("'conv2_1/0003.png' does not exist", "unit 3 positive"),
+     site_manifest_row_file_missing=lambda c: _site(c, _render_out(c, "missing_file", [_MISSING_ROW])))
+rows(ValueError, ("site directory", "cannot be written"),
+     site_out_dir_read_only=lambda c: _site(c, _render_out(c, "any"), "/proc/lucid_vgg_site"))
+rows(ValueError, ("line 1 is not a JSON object",),
+     site_manifest_corrupt_line=lambda c: _site(c, _corrupt_manifest(c)))
+rows(ValueError, ("a row needs layer, unit, kind", "missing ['unit', 'kind', 'index', 'file']"),
+     site_manifest_row_incomplete=lambda c: _site(c, _render_out(c, "incomplete", [{"layer": C21}])))
+rows(ValueError, ("was made for model 'VGG16_caffe'", "the site shows 'TinyVGG'"),
+     site_examples_of_another_model=lambda c: __import__("lucid_vgg.site", fromlist=["x"]).build_site(
+         str(c.tmp / "site"), _render_out_with_image(c), model=c.model, top=0,
+         examples=[_other_model_examples(c)]))
+rows(ValueError, ("top must be an integer >= 0",),
+     site_top_negative=lambda c: __import__("lucid_vgg.site", fromlist=["x"]).build_site(
+         str(c.tmp / "site"), _render_out(c, "any"), model=c.model, top=-1))
+rows(ValueError, ("k must be a positive integer", "0"),
+     dataset_examples_k_zero=lambda c: _examples(c, k=0))
+rows(ValueError, ("crop must be a positive integer",),
+     dataset_examples_crop_negative=lambda c: _examples(c, crop=-4))
+rows(ValueError, ("need conv layers", "dense"),
+     dataset_examples_dense_layer=lambda c: _examples(c, layers="fc6/fc6"))
+rows(ValueError, ("images is empty",),
+     dataset_examples_no_images=lambda c: _examples(c, images=[]))
+rows(ValueError, ("holds no", ".png"),
+     dataset_examples_empty_folder=lambda c: _examples(c, images=str(_render_out(c, "empty",
+                                                                                 model_json=False))))
+rows(ValueError, ("is not a directory", "iterable of arrays"),
+     dataset_examples_images_a_file=lambda c: _examples(c, images=c.pb))
+rows(ValueError, ("out", "cannot be written"),
+     dataset_examples_out_read_only=lambda c: _examples(c, out="/proc/lucid_vgg_examples"))
+
+
+def _render_out_with_image(c):
+    root = _render_out(c, "one_unit", [dict(_MISSING_ROW, file="u.png")])
+    mio.save(c.photo, os.path.join(root, "u.png"))
+    return root
+
+
+def _other_model_examples(c):
+    """A render output (model.json + manifest) made for VGG16_caffe, not the site's TinyVGG."""
+    import json
+
+    root = c.tmp / "vgg_examples"
+    root.mkdir(exist_ok=True)
+    (root / "model.json").write_text(json.dumps({"model": {"name": "VGG16_caffe"}, "layers": []}))
+    (root / "manifest.jsonl").write_text("")
+    return str(root)
+
+def _corrupt_manifest(c):
+    """A render output whose manifest's first line (of two) is not JSON: not a torn last line."""
+    root = _render_out(c, "corrupt", [_MISSING_ROW])
+    with open(os.path.join(root, "manifest.jsonl"), "r+") as f:
+        text = f.read()
+        f.seek(0)
+        f.write("{not json\n" + text)
+    return root
+
+# -- render-model (issue 21 / issue 17 resume): Ray address, output location, another model's manifest
+def _closed_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+CLOSED_RAY = f"127.0.0.1:{_closed_port()}"
+
+
+def foreign_manifest(c):
+    """An output directory whose manifest was made for another model (another fingerprint)."""
+    from lucid_vgg.recipes import manifest
+
+    out = c.tmp / "foreign"
+    out.mkdir(exist_ok=True)
+    row = manifest.make_row(C21, 0, "positive", 0, "conv2_1/positive/0000.png", "0" * 64, None,
+                            {"size": 16}, {"name": "Other", "fingerprint": "f" * 64})
+    (out / "manifest.jsonl").write_text(manifest.canonical_json(row) + "\n")
+    return str(out)
+
+
+def rmodel(c, out=None, **kw):
+    kw = {"layers": [C21], "units": [0], "size": 16, "steps": 0, **kw}
+    return recipes.render_model(c.model, str(c.tmp / "rm_out") if out is None else out, **kw)
+
+
+rows(ValueError, ("cannot reach a Ray cluster", CLOSED_RAY, "ray start --head"),
+     render_model_ray_address_unreachable=lambda c: rmodel(c, ray_address=CLOSED_RAY))
+rows(ValueError, ("ray_address must be", "HOST:PORT"),
+     render_model_ray_address_malformed=lambda c: rmodel(c, ray_address="127.0.0.1"))
+rows(ValueError, ("out", "cannot be written"),
+     render_model_out_read_only=lambda c: rmodel(c, out="/proc/lucid_vgg_units"),
+     render_model_out_url_read_only=lambda c: rmodel(c, out="file:///proc/lucid_vgg_units"))
+rows(ValueError, ("out must be a directory path or an fsspec url",),
+     render_model_out_empty=lambda c: rmodel(c, out=""))
+rows(ValueError, ("exists and is not a directory",),
+     render_model_out_is_a_file=lambda c: rmodel(c, out=c.pb))
+rows(ValueError, ("holds renders of another model", "start fresh"),
+     render_model_manifest_of_another_model=lambda c: rmodel(c, out=foreign_manifest(c)),
+     render_layer_manifest_of_another_model=lambda c: recipes.render_layer(
+         c.model, C21, out_dir=foreign_manifest(c), units=[0], size=16, steps=0))
+rows(ValueError, ("kinds must be", "positive", "negative", "diverse"),
+     render_model_kind_unknown=lambda c: rmodel(c, kinds=("postive",)),
+     render_model_kinds_empty=lambda c: rmodel(c, kinds=()))
+rows(ValueError, ("unit 16 is out of range",),
+     render_model_unit_out_of_range=lambda c: rmodel(c, units=[16]))
+rows(ValueError, ("batch_size must be an integer >= 1",),
+     render_model_batch_zero=lambda c: rmodel(c, batch_size=0))
+rows(ValueError, ("diverse_n must be an integer >= 2",),
+     render_model_diverse_n_one=lambda c: rmodel(c, kinds=("diverse",), diverse_n=1))
+rows(ValueError, ("seed must be an integer >= 0",),
+     render_model_seed_negative=lambda c: rmodel(c, seed=-1))
+rows(KeyError, ("could not find layer",),
+     render_model_unknown_layer=lambda c: rmodel(c, layers=["conv9_9/conv9_9"]))
+# -- end render-model ------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -993,6 +1271,17 @@ cli_rows(2,
           ["-o/--output", "is a directory"]),
          ("convert_h5_output_read_only", ["convert-h5", "{garbage}", "-o", "/proc/vgg16.pb"],
           ["-o/--output", "cannot be written"]))
+# render-model (issue 21): checked before the weights load or any render
+cli_rows(2,
+         ("render_model_ray_address_unreachable", ["render-model", "{out}", "--layers", C21,
+                                                   "--ray-address", CLOSED_RAY, "{mp}"],
+          ["cannot reach a Ray cluster", CLOSED_RAY]),
+         ("render_model_out_read_only", ["render-model", "/proc/lucid_vgg_units", "--layers", C21, "{mp}"],
+          ["cannot be written"]),
+         ("render_model_kinds_unknown", ["render-model", "{out}", "--kinds", "positive,postive", "{mp}"],
+          ["kinds must be", "'postive'"]),
+         ("render_model_unit_out_of_range", ["render-model", "{out}", "--layers", C21, "--units", "0-999",
+                                             "{mp}"], ["unit 128 is out of range"]))
 cli_rows(1,
          ("layers_missing_pb", ["layers", "--model-pb", "{missing}"], ["GraphFileNotFound", "does not exist"]),
          ("layers_corrupt_pb", ["layers", "--model-pb", "{garbage}"], ["CorruptGraphError", "not a valid GraphDef"]),
@@ -1005,6 +1294,14 @@ cli_rows(1,
          ("convert_h5_missing_file", ["convert-h5", "{missing_h5}", "-o", "{png}.pb"], ["No such Keras weights file"]),
          ("convert_h5_not_h5", ["convert-h5", "{garbage}", "-o", "{png}.pb"], ["not a readable HDF5 file"]))
 
+# -- the static site (issue 21, part "site"): checked before anything is written --------------------
+cli_rows(2,
+         ("site_out_dir_read_only", ["site", "/proc/lucid_vgg_site", "--top", "0"], ["cannot be written"]),
+         ("site_from_not_a_render_output", ["site", "{out}", "--from", "{clash}", "--top", "0"],
+          ["is not a render output", "model.json and manifest.jsonl"]),
+         ("site_from_a_file", ["site", "{out}", "--from", "{tiny}", "--top", "0"], ["is not a directory"]),
+         ("site_top_negative", ["site", "{out}", "--top", "-1"], ["--top", "integer >= 0"]),
+         ("site_max_side_word", ["site", "{out}", "--max-side", "big"], ["--max-side", "integer >= 0"]))
 
 @pytest.mark.parametrize("argv, code, words", CLI)
 def test_cli_bad_input(argv, code, words, ctx, tmp_path, capsys):
@@ -1117,6 +1414,13 @@ ELSEWHERE = {
                                "nothing", "resume with Range", "server ignoring Range", "timeout",
                                "unreachable VGG16 URL says what to do"],
     "tests/cli/test_cli.py": ["bad usage exit 2", "bad unit exit 2", "runtime failure exit 1", "--debug"],
+    "tests/recipes/test_render_model.py": ["render_model/render_layer: files made with other settings are "
+                                          "rendered again, never reused (latest row wins)",
+                                          "changed or missing files re-rendered", "torn manifest "
+                                          "line ignored with a warning", "another model's manifest: "
+                                          "nothing changed"],
+    "tests/recipes/test_render_model_ray.py": ["Ray worker killed mid-batch: retried, each unit written "
+                                              "once", "more Ray workers than GPUs"],
     # lucid-notebooks: the developer tool that runs Lucid's notebooks on the port
     "tests/notebooks/test_check_lucid_notebooks.py": ["check_lucid_notebooks: source not a folder, "
                                                       "--only matching no notebook, notebook "
@@ -1126,6 +1430,13 @@ ELSEWHERE = {
                              "interrupted render_layer resumes",
                              "SIGKILLed writer leaves no partial PNG/npy/pb", "SIGKILLed cache builder"],
 }
+
+# keras-models (issue 20): the CLI's --keras-model mistakes and missing ImageNet weights
+ELSEWHERE["tests/cli/test_cli_keras.py"] = [
+    "--keras-model: unknown layer (close matches), channel out of range, --input-range LOW >= HIGH "
+    "(exit 2); a Keras 2 .h5 Keras 3 cannot read, a missing file (exit 1)"]
+ELSEWHERE["tests/modelzoo/test_keras_model.py"] = [
+    "keras_models entry without the cached ImageNet weights names the file, folder and URL"]
 
 # Render inputs that used to fail deep inside TensorFlow (an AttributeError on None, a oneDNN
 # pooling error); render.py now checks them up front.

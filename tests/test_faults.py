@@ -199,8 +199,10 @@ def test_render_layer_interrupted_keeps_finished_units_and_resumes(tiny_model, t
     with pytest.raises(KeyboardInterrupt):
         layer_renders.render_layer(tiny_model, C21, out_dir=str(out), units=range(6), size=16,
                                    steps=3, batch_size=2, transforms=[])
-    assert sorted(os.listdir(out)) == ["conv2_1_0000.png", "conv2_1_0001.png"]  # complete, no temp
-    for name in os.listdir(out):
+    assert sorted(os.listdir(out)) == ["conv2_1_0000.png", "conv2_1_0001.png",  # complete, no temp
+                                       "manifest.jsonl"]
+    assert len(open(out / "manifest.jsonl").read().splitlines()) == 2  # one row per saved unit
+    for name in [n for n in os.listdir(out) if n.endswith(".png")]:
         assert np.asarray(mio.load(str(out / name))).shape[:2] == (16, 16)
     monkeypatch.undo()
     _, info = layer_renders.render_layer(tiny_model, C21, out_dir=str(out), units=range(6), size=16,

@@ -96,3 +96,4 @@ def test_wheel_ships_the_packages_and_labels_but_no_tests_benchmarks_or_notebook
     assert {"modelzoo/labels/ImageNet_standard_synsets.txt", "modelzoo/labels/ImageNet_synsets_wordnet.tsv",
             "modelzoo/labels/WordNet_LICENSE.txt"} <= set(names)  # modelzoo.wordnet's data
     assert "lucid_vgg/optvis/render.py" in names
+    assert {"lucid_vgg/site/static/site.css", "lucid_vgg/site/static/site.js"} <= set(names)

@@ -3,6 +3,7 @@
     lucid-vgg render "conv4_1/conv4_1:12" --size 128 --steps 512 --batch 1 --seed 0 -o unit.png
     lucid-vgg layers
     lucid-vgg render-layer conv1_1/conv1_1 out/
+    lucid-vgg render-model out/ --layers conv4_1/conv4_1 --kinds positive,negative [--ray-address auto]
     lucid-vgg convert-h5 vgg16_weights_tf_dim_ordering_tf_kernels.h5
 
 Exit codes: 0 success, 1 runtime failure, 2 bad usage, 130 interrupted (Ctrl-C or SIGTERM).
@@ -19,10 +20,10 @@ import sys
 import threading
 from typing import Optional, Sequence
 
-from lucid_vgg.cli import convert_h5, layers, render_layer, render_unit
+from lucid_vgg.cli import convert_h5, layers, render_layer, render_model, render_unit, site
 from lucid_vgg.cli.common import UsageError
 
-SUBCOMMANDS = (render_unit, layers, render_layer, convert_h5)
+SUBCOMMANDS = (render_unit, layers, render_layer, render_model, convert_h5, site)
 PROG = "lucid-vgg"
 
 

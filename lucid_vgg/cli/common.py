@@ -4,7 +4,8 @@ Kept free of TensorFlow imports so `--help` and usage errors answer without load
 """
 import argparse
 import contextlib
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Set
 
 if TYPE_CHECKING:  # for annotations only: modelzoo imports TensorFlow
     from modelzoo.vision_base import Model
@@ -74,3 +75,51 @@ def loaded_vgg16(model_pb: Optional[str]) -> "Model":
     model = zoo_model("VGG16_caffe", model_pb)
     model.load_graphdef()
     return model
+
+
+def value_range(text: str) -> tuple:
+    """An argparse `type`: 'LOW,HIGH' -> (low, high) floats with low < high."""
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (e.g. 0,255), got {text!r}") from None
+    if not low < high:
+        raise argparse.ArgumentTypeError(f"expected LOW < HIGH, got {text!r}")
+    return low, high
+
+
+def add_keras_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--keras-model FILE` (a .keras or .h5 model instead of VGG16_caffe), its `--input-range`
+    and `--bgr`; objectives then name its Keras layers (e.g. "block4_conv1:12")."""
+    parser.add_argument("--keras-model", metavar="FILE", default=None,
+                        help="use this Keras model (.keras or .h5) instead of VGG16_caffe; layers "
+                             "are its Keras layer names")
+    parser.add_argument("--input-range", metavar="LOW,HIGH", type=value_range, default=None,
+                        help="pixel range the --keras-model expects (default 0,1)")
+    parser.add_argument("--bgr", action="store_true", help="the --keras-model takes BGR images")
+
+
+def keras_model_of(args: argparse.Namespace) -> Optional["Model"]:
+    """The --keras-model as a modelzoo.KerasModel (None without the option). A file Keras
+    cannot read is a runtime failure (exit 1) naming the file and what to do."""
+    path = getattr(args, "keras_model", None)
+    if path is None:
+        return None
+    from modelzoo.keras_model import KerasModel, load_keras_file
+
+    value_range_ = args.input_range
+    if value_range_ is None:
+        value_range_ = (0.0, 1.0)
+        print(f"note: assuming {path} takes pixels in 0,1, RGB (set --input-range, --bgr)",
+              file=sys.stderr)
+    keras_model = load_keras_file(path)
+    with usage_errors(f"--keras-model {path}: "):
+        return KerasModel(keras_model, image_value_range=value_range_, is_BGR=args.bgr)
+
+
+def graph_names(model: "Model") -> Set[str]:
+    """Names a model's T accepts: a live Keras model's layer names, a frozen graph's node names."""
+    tensor_names = getattr(model, "tensor_names", None)
+    if tensor_names is not None:
+        return set(tensor_names())
+    return {node.name for node in model.graph_def.node}

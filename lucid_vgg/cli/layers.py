@@ -1,7 +1,8 @@
 """`lucid-vgg layers`: VGG16_caffe's layer table, with the layers its loaded graph lacks marked."""
 import argparse
 
-from lucid_vgg.cli.common import add_model_pb_argument, loaded_vgg16
+from lucid_vgg.cli.common import (add_keras_arguments, add_model_pb_argument, graph_names,
+                                  keras_model_of, loaded_vgg16)
 
 NAME = "layers"
 HELP = "list VGG16_caffe's layers and their depths"
@@ -10,12 +11,13 @@ HELP = "list VGG16_caffe's layers and their depths"
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the `layers` arguments."""
     add_model_pb_argument(parser)
+    add_keras_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print one row per layer of the model (name, depth, tags); exit code 0."""
-    model = loaded_vgg16(args.model_pb)
-    in_graph = {node.name for node in model.graph_def.node}
+    model = keras_model_of(args) or loaded_vgg16(args.model_pb)
+    in_graph = graph_names(model)
     present = [layer for layer in model.layers if layer.name in in_graph]
     width = max(len(layer.name) for layer in model.layers)
     print(f"{model.name}: {len(present)} of {len(model.layers)} layers in this graph")

@@ -4,7 +4,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, List
 
-from lucid_vgg.cli.common import UsageError, int_at_least, usage_errors, zoo_model
+from lucid_vgg.cli.common import (UsageError, add_keras_arguments, graph_names, int_at_least,
+                                  keras_model_of, usage_errors, zoo_model)
 from lucid_vgg.optvis.limits import MAX_STEPS
 
 if TYPE_CHECKING:  # for annotations only: modelzoo imports TensorFlow
@@ -84,6 +85,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks instead of one-line errors (as lucid-vgg --debug)")
+    add_keras_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,14 +97,14 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(text, file=sys.stderr, flush=True)
 
-    model = zoo_model(args.model, args.model_path)
+    model = keras_model_of(args) or zoo_model(args.model, args.model_path)
     with usage_errors():  # the model's layer table and the arguments: before any weights load
         layer = model.get_layer(args.layer)
         units = None if args.units is None else expand_units(args.units, layer)
         layer_renders.check_render_layer(model, layer.name, args.out_dir, units, args.size,
                                          args.steps, args.batch_size)
     model.load_graphdef()  # a missing or corrupt graph: a runtime failure (exit 1)
-    if layer.name not in {node.name for node in model.graph_def.node}:  # as `render` says it
+    if layer.name not in graph_names(model):  # as `render` says it
         # pylint: disable-next=protected-access
         raise UsageError(model._unknown_layer_message(layer.name))
     with usage_errors(f"--size {args.size}: "):

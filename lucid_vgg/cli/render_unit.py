@@ -14,12 +14,13 @@ if TYPE_CHECKING:  # for annotations only: these import TensorFlow
     from lucid_vgg.optvis.visualization import Visualization
     from modelzoo.vision_base import Model
 
-from lucid_vgg.cli.common import (UsageError, add_model_pb_argument, int_at_least, loaded_vgg16,
+from lucid_vgg.cli.common import (UsageError, add_keras_arguments, add_model_pb_argument,
+                                  graph_names, int_at_least, keras_model_of, loaded_vgg16,
                                   usage_errors)
 from lucid_vgg.optvis.limits import MAX_STEPS
 
 NAME = "render"
-HELP = "render a unit of VGG16_caffe to a PNG"
+HELP = "render a unit of VGG16_caffe (or a --keras-model) to a PNG"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-relu-override", action="store_true", help="plain ReLU gradients from the first step")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_model_pb_argument(parser)
+    add_keras_arguments(parser)
 
 
 def output_path(objective: str, output: Optional[str] = None) -> str:
@@ -62,7 +64,7 @@ def check_objective(model: "Model", objective: "Objective") -> List[str]:
     """
     import tensorflow as tf
 
-    in_graph = {node.name for node in model.graph_def.node}
+    in_graph = graph_names(model)
     depths = {layer.name: layer.depth for layer in model.layers}
     read: List[str] = []
 
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         objective = objectives.as_objective(text)
     with usage_errors():
         check_size(args.size, args.batch)
-    model = loaded_vgg16(args.model_pb)
+    model = keras_model_of(args) or loaded_vgg16(args.model_pb)
     layers = check_objective(model, objective)
     with usage_errors(f"--size {args.size}: "):
         check_size_for_layers(model, layers, args.size, args.batch)

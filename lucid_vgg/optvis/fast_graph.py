@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import tensorflow as tf
 
+from lucid_vgg.optvis.live_model import live_model_to_run
 from lucid_vgg.optvis.render_parts import import_model
 from lucid_vgg.optvis.transform_size import check_transformed_size
 from modelzoo.util import subgraph, walk
@@ -132,6 +133,9 @@ def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequenc
     GraphDef. Raises ValueError when the image, or `transform_f`'s smallest output of it, is
     smaller than the pooling in front of the layers the objectives read (models that know
     `min_input_size`)."""
+    if hasattr(model, "with_layers"):  # a live Keras model (modelzoo.KerasModel): no GraphDef
+        return live_model_to_run(model, objective_fs, image_shape, precision, prune, transform_f,
+                                 check_image_size)
     if not prune and precision == "float32":
         return model
     if getattr(model, "_graph_def", None) is None and not hasattr(model, "load_graph_def"):

@@ -55,6 +55,7 @@ from lucid_vgg.optvis.render_parts import (OptimizerLike, ParamF, Transforms, im
                                            short_repr)
 from lucid_vgg.optvis.seeding import SeedLike, seed_of
 from lucid_vgg.optvis.visualization import Visualization
+from modelzoo.keras_model import as_model
 from modelzoo.vision_base import Model
 
 __all__ = [
@@ -82,8 +83,10 @@ def make_vis_T(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
     `seed` (None or an int) seeds TF, NumPy and the variable store while the step is built, then
     restores the caller's random state (`seeding.fixed_seed`): same seed, same render. In graph
     mode the whole model is imported (so T(layer) reaches every layer, as Lucid's) and `prune`
-    is not used; see `graph_mode`.
+    is not used; see `graph_mode`. A keras.Model is wrapped as modelzoo.KerasModel (a notice
+    names the input range assumed).
     """
+    model = as_model(model)
     if graph_mode.in_graph_mode():
         return graph_mode.make_vis_T(model, objective_f, param_f, optimizer, transforms,
                                      relu_gradient_override, print_objectives=print_objectives,
@@ -214,7 +217,8 @@ def render_vis(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
     """Optimise `param_f` to maximise `objective_f` on `model`; images at each threshold.
 
     Args:
-      model: a modelzoo Model (e.g. `modelzoo.vision_models.VGG16_caffe()`).
+      model: a modelzoo Model (e.g. `modelzoo.vision_models.VGG16_caffe()`), or a keras.Model
+        (wrapped as modelzoo.KerasModel; better wrap it yourself to give its input range).
       objective_f: an Objective, a function T -> tensor, or a "layer:channel" string.
       param_f: function returning the image tensor (default `param.image(128)`); it is called
         under the render's VariableStore, so it must make its variables with the param module.

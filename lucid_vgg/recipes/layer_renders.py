@@ -2,18 +2,24 @@
 
 One render_vis call per batch of `batch_size` units; batch element i maximises unit i's channel
 objective: `Objective.sum(channel(layer, u_i, batch=i))` with `param.image(size, batch=k)`.
+With an out_dir, `<out_dir>/manifest.jsonl` (recipes.manifest) records each unit's settings, so
+a rerun reuses only the units made with the same settings and model.
 """
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from lucid_vgg.optvis.objectives import Objective
-from lucid_vgg.recipes import _common
+from lucid_vgg.recipes import _common, manifest, unit_settings
 from lucid_vgg.recipes._common import LayerRef, OptimizerLike, PathLike, Steps, Transforms
+from lucid_vgg.recipes.output_store import OutputStore
+from lucid_vgg.recipes.unit_batches import encode_png, unit_objectives, unit_per_image
 from modelzoo.vision_base import Model
+
+__all__ = ["render_layer", "render_units", "check_render_layer", "unit_per_image", "unit_path",
+           "grid_path", "layer_settings", "LayerRenderInfo"]
 
 
 @dataclass
@@ -62,34 +68,6 @@ def _check_units(units: Optional[Sequence[int]], depth: Optional[int], layer: st
     return out
 
 
-def unit_per_image(layer: str, units: Sequence[int]) -> Objective:
-    """Objective: the sum over batch elements i of channel `units[i]`'s mean activation in image i.
-
-    The value of `Objective.sum(channel(layer, u, batch=i) for i, u in enumerate(units))`, but
-    as one masked reduction: the sum's gradient adds a full-size layer tensor per batch element
-    (eight 46 MB tensors per step for conv1_1 at 128 px), the mask's is a single one, which made
-    a batch of 8 conv1_1 units 2.4x faster per step.
-    """
-    import tensorflow as tf
-
-    from lucid_vgg.optvis import objectives, objectives_util
-
-    units = list(units)
-
-    def inner(T):
-        t = T(layer)
-        for u in units:
-            objectives_util.check_channel(t, layer, u)
-        if t.shape[0] is not None and t.shape[0] != len(units):
-            raise ValueError(f"unit_per_image: {len(units)} units for a batch of {t.shape[0]}.")
-        depth = t.shape[-1]
-        mask = tf.one_hot([int(u) % depth for u in units], depth, dtype=t.dtype)[:, None, None, :]
-        return tf.reduce_sum(tf.reduce_mean(t * mask, axis=[1, 2]))
-
-    return objectives.Objective(inner, name=f"unit_per_image:{layer}",
-                                description=f"Unit_Per_Image [{layer}, {units}]")
-
-
 def render_units(model: Model, layer: str, units: Sequence[int], size: int = 128, steps: Steps = 512,
                  transforms: Transforms = None, optimizer: OptimizerLike = None,
                  seed: Optional[int] = None, use_fixed_seed: Union[bool, int] = False,
@@ -129,6 +107,59 @@ def check_render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike
     return name, units, out_dir
 
 
+def layer_settings(size: int, steps: Steps, batch_size: int, transforms: Transforms = None,
+                   optimizer: OptimizerLike = None, seed: Optional[int] = None,
+                   use_fixed_seed: Union[bool, int] = False,
+                   precision: str = "float32") -> Dict[str, Any]:
+    """The settings render_layer records per unit (and compares on resume), as plain JSON."""
+    return {"recipe": "render_layer", "size": int(size), "steps": unit_settings.steps_value(steps),
+            "seed": unit_settings.seed_value(seed), "batch_size": int(batch_size),
+            "transforms": unit_settings.describe_transforms(transforms), "param": "image",
+            "optimizer": unit_settings.describe_optimizer(optimizer), "precision": precision,
+            "use_fixed_seed": use_fixed_seed if isinstance(use_fixed_seed, bool)
+            else int(use_fixed_seed)}
+
+
+def _reusable_units(model: Model, store: OutputStore, name: str, units: Sequence[int],
+                    settings: Dict[str, Any], size: int, verbose: bool
+                    ) -> Tuple[manifest.Manifest, Dict[int, np.ndarray]]:
+    """The manifest (checked for this model) and the units whose file and row match `settings`."""
+    book = manifest.Manifest(store)
+    book.check_model(manifest.model_record(model))
+    key = manifest.settings_key(settings)
+    found: Dict[int, np.ndarray] = {}
+    if not unit_settings.reusable(settings):
+        return book, found
+    for u in units:
+        rel = os.path.basename(unit_path(".", name, u))
+        if book.done((name, u, "positive", 0), key) is None:
+            continue
+        try:
+            img = _common.load_png(store.path(rel))
+        except Exception as e:  # unreadable leftovers are re-rendered
+            if verbose:
+                print(f"re-rendering unit {u}: cannot read {rel} ({e})")
+            continue
+        if img.shape[:2] == (size, size):
+            found[u] = img
+    return book, found
+
+
+def _write_grid(stack: np.ndarray, units: Sequence[int], path: str, n_cols: Optional[int]) -> None:
+    """Write the labelled grid of `units` unless the file already holds exactly these bytes
+    (so a rerun for other units replaces a grid of the old ones, and an equal rerun writes nothing)."""
+    cols = n_cols or int(math.ceil(math.sqrt(len(units))))
+    stack = np.rint(np.clip(stack, 0, 1) * 255) / 255  # as saved: a rerun that loads = same grid
+    data = encode_png(_common.image_grid(stack, n_cols=cols, labels=[str(u) for u in units]))
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return
+    from modelzoo.fileio import atomic_write_bytes
+
+    atomic_write_bytes(path, data)
+
+
 def render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = None,
                  units: Optional[Sequence[int]] = None, size: int = 128, steps: Steps = 512,
                  batch_size: int = 8, transforms: Transforms = None, optimizer: OptimizerLike = None,
@@ -140,10 +171,13 @@ def render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = No
 
     Units are rendered `batch_size` at a time (one unit per batch element, as Lucid's notebooks
     batch channels). With `out_dir`, each unit is saved as `<layer>_<unit:04d>.png` as soon as
-    its batch finishes (atomic writes), plus a labelled `<layer>_grid.png`; units whose PNG
-    already exists (at this size) are loaded instead of rendered, so an interrupted run resumes.
-    Loaded images come back quantised to 8 bits. `seed` seeds each batch with `seed + its first
-    unit` (reproducible for the same units and batch_size; a resumed run batches only the missing
+    its batch finishes (atomic writes) with a row in `<out_dir>/manifest.jsonl`, plus a labelled
+    `<layer>_grid.png` of exactly `units`. A rerun loads a unit instead of rendering it only when
+    its manifest row has the same settings (size, steps, seed, batch_size, transforms,
+    optimizer, precision) and model and the PNG's SHA-256 still matches; anything else is
+    rendered again (a manifest of another model is a ValueError before any work). Loaded images
+    come back quantised to 8 bits. `seed` seeds each batch with `seed + its first unit`
+    (reproducible for the same units and batch_size; a resumed run batches only the missing
     units, so its images can differ from an uninterrupted run's). `progress(done, total)` is
     called after each batch. With `return_info=True` returns `(images, LayerRenderInfo)`.
     """
@@ -151,23 +185,15 @@ def render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = No
                                              batch_size)
     _common.check_size_for_layers(model, name, size)
     info = LayerRenderInfo(layer=name, units=list(units))
-    images = {}
-
-    todo = []
-    for u in units:
-        path = unit_path(out_dir, name, u) if out_dir is not None else None
-        if path and os.path.exists(path):
-            try:
-                img = _common.load_png(path)
-            except Exception as e:  # unreadable leftovers are re-rendered
-                if verbose:
-                    print(f"re-rendering unit {u}: cannot read {path} ({e})")
-                img = None
-            if img is not None and img.shape[:2] == (size, size):
-                images[u] = img
-                info.loaded.append(u)
-                continue
-        todo.append(u)
+    settings = layer_settings(size, steps, batch_size, transforms, optimizer, seed,
+                              use_fixed_seed, precision)
+    images: Dict[int, np.ndarray] = {}
+    book = None
+    if out_dir is not None:
+        store = OutputStore(out_dir)
+        book, images = _reusable_units(model, store, name, units, settings, size, verbose)
+        info.loaded = [u for u in units if u in images]
+    todo = [u for u in units if u not in images]
 
     done = len(units) - len(todo)
     for start in range(0, len(todo), batch_size):
@@ -176,11 +202,17 @@ def render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = No
         imgs = render_units(model, name, chunk, size=size, steps=steps, transforms=transforms,
                             optimizer=optimizer, seed=chunk_seed, use_fixed_seed=use_fixed_seed,
                             verbose=verbose, precision=precision)
-        for u, img in zip(chunk, imgs):
+        scores = unit_objectives(model, name, chunk, imgs) if book is not None else []
+        for i, (u, img) in enumerate(zip(chunk, imgs)):
             images[u] = img
             info.rendered.append(u)
-            if out_dir is not None:
-                _common.save_png(img, unit_path(out_dir, name, u))
+            if book is not None:
+                rel = os.path.basename(unit_path(".", name, u))
+                data = encode_png(img)
+                book.store.write_bytes(rel, data)
+                book.append(manifest.make_row(name, u, "positive", 0, rel,
+                                              manifest.sha256_bytes(data), scores[i], settings,
+                                              manifest.model_record(model)))
         done += len(chunk)
         if progress is not None:
             progress(done, len(units))
@@ -188,10 +220,6 @@ def render_layer(model: Model, layer: LayerRef, out_dir: Optional[PathLike] = No
     stack = np.stack([images[u] for u in units]).astype(np.float32)
     if out_dir is not None:
         info.paths = [unit_path(out_dir, name, u) for u in units]
-        if info.rendered or not os.path.exists(grid_path(out_dir, name)):
-            cols = n_cols or int(math.ceil(math.sqrt(len(units))))
-            grid = _common.image_grid(stack, n_cols=cols, labels=[str(u) for u in units])
-            _common.save_png(grid, grid_path(out_dir, name))
+        _write_grid(stack, units, grid_path(out_dir, name), n_cols)
         info.grid_path = grid_path(out_dir, name)
     return (stack, info) if return_info else stack
-

@@ -8,6 +8,7 @@ where this one stopped with the same per-batch seeds, and executing the notebook
 `LUCID_VGG_OUT=docs` at the end loads every unit instead of rendering it.
 
     python notebooks/tools/render_layer_grids.py --minutes 60 [LAYER ...]
+    python notebooks/tools/render_layer_grids.py --write-manifest   # one-off, see write_manifest
 """
 import argparse
 import json
@@ -141,6 +142,55 @@ def summary(out_dir: str = OUT_DIR) -> str:
     return "\n".join(rows)
 
 
+def _finish_times(out_dir):
+    """{(layer, steps): [(units_done, finished ISO UTC), ...]} from timings.jsonl."""
+    times: dict = {}
+    with open(os.path.join(out_dir, "timings.jsonl")) as f:
+        for line in f:
+            r = json.loads(line)
+            times.setdefault((r["layer"], r["steps"]), []).append(
+                (r["units_done"], r["finished"] + "+00:00"))  # written with time.gmtime: UTC
+    return times
+
+
+def write_manifest(out_dir: str = OUT_DIR, model=None) -> int:
+    """One-off migration: write `out_dir/manifest.jsonl` for the units rendered before render_layer
+    kept a manifest, so the notebook's render_layer calls reuse them instead of rendering again.
+
+    Each PNG gets the row render_layer writes today, with the settings this tool rendered it with
+    (LAYER_SIZES, LAYER_STEPS, BATCH, SEED, standard transforms, the default optimizer), its
+    SHA-256, objective null (not recorded then), the finish time of its batch in timings.jsonl,
+    the current model fingerprint, and `"migrated": true`. Refuses to overwrite a manifest.
+    Returns the number of rows."""
+    from lucid_vgg.recipes import layer_renders, manifest
+    import modelzoo.vision_models as models
+
+    path = os.path.join(out_dir, manifest.MANIFEST_NAME)
+    if os.path.exists(path):
+        raise FileExistsError(f"{path} exists; move it away to write it again")
+    model = model or models.VGG16_caffe()
+    record = manifest.model_record(model)
+    times = _finish_times(out_dir)
+    lines = []
+    for layer in LAYER_SIZES:
+        settings = layer_renders.layer_settings(LAYER_SIZES[layer], LAYER_STEPS[layer], BATCH,
+                                                seed=SEED)
+        done = sorted(times.get((layer, LAYER_STEPS[layer]), []))
+        for unit in range(model.get_layer(layer).depth):
+            name = os.path.basename(layer_renders.unit_path(out_dir, layer, unit))
+            if not os.path.exists(os.path.join(out_dir, name)):
+                continue
+            with open(os.path.join(out_dir, name), "rb") as f:
+                digest = manifest.sha256_bytes(f.read())
+            finished = next((t for d, t in done if d > unit), None)
+            row = manifest.make_row(layer, unit, "positive", 0, name, digest, None, settings,
+                                    record, finished=finished, migrated=True)
+            lines.append(manifest.canonical_json(row) + "\n")
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(lines)
+    return len(lines)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("layers", nargs="*", default=list(LAYER_SIZES),
@@ -149,7 +199,12 @@ def main(argv=None):
                    help="stop at the first batch boundary after this many minutes")
     p.add_argument("--summary", action="store_true",
                    help="print a Markdown table of the recorded times and exit")
+    p.add_argument("--write-manifest", action="store_true",
+                   help="one-off: write manifest.jsonl for the committed PNGs and exit")
     args = p.parse_args(argv)
+    if args.write_manifest:
+        print(f"{write_manifest()} rows written to {OUT_DIR}/manifest.jsonl")
+        return 0
     if args.summary:
         print(summary())
         return 0

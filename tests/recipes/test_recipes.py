@@ -39,7 +39,8 @@ def test_render_layer_writes_pngs_and_grid_then_resumes(tiny_model, tmp_path):
     _check_images(imgs, (3, 16, 16, 3))
     assert info.rendered == [0, 1, 2] and info.loaded == []
     pngs = sorted(p.name for p in out.iterdir())
-    assert pngs == ["conv1_1_0000.png", "conv1_1_0001.png", "conv1_1_0002.png", "conv1_1_grid.png"]
+    assert pngs == ["conv1_1_0000.png", "conv1_1_0001.png", "conv1_1_0002.png", "conv1_1_grid.png",
+                    "manifest.jsonl"]
     grid = rl._common.load_png(info.grid_path)
     assert grid.shape[0] >= 2 * 16 and grid.shape[1] >= 2 * 16  # 2x2 grid of 16 px tiles
     mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}

@@ -1,0 +1,345 @@
+"""Dataset examples: for every unit of some conv layers, the image crops that excite it most.
+
+Each image's activation of a unit is its channel's spatial maximum; the crop is the receptive
+field of that argmax (clipped to the image), or a square of `crop` px around its centre. Images
+flow through in batches and a running top-k per unit keeps memory at k crops per unit.
+`examples_for_batch` (one batch -> its own top-k) and `merge_examples` (two top-k -> one) are
+plain functions, so a distributed executor can map the first and reduce with the second.
+"""
+import datetime
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass
+from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
+
+import numpy as np
+
+from lucid_vgg.recipes import _common
+from lucid_vgg.recipes._common import ArrayLike, LayerRef, PathLike
+from modelzoo.vision_base import Model
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+#: Box: [y0, x0, y1, x1] in image pixels, y1/x1 exclusive.
+Box = Tuple[int, int, int, int]
+
+
+@dataclass
+class ReceptiveField:
+    """Where a conv layer's position p looks in the input: centred on `start + p * stride`,
+    `size` pixels wide (both axes; square kernels and strides)."""
+
+    size: int
+    stride: int
+    start: float
+
+    def box(self, y: int, x: int, height: int, width: int, crop: Optional[int] = None) -> Box:
+        """The box around position (y, x) clipped to a height x width image; `crop` px wide
+        around the same centre when given."""
+        side = self.size if crop is None else int(crop)
+        half = (side - 1) / 2.0
+        y0, x0 = (math.floor(self.start + p * self.stride - half + 0.5) for p in (y, x))
+        return (max(y0, 0), max(x0, 0), min(y0 + side, height), min(x0 + side, width))
+
+
+def _data_path(graph_def: Any, name: str) -> List[Any]:
+    """The nodes from the input placeholder up to `name`, following each op's data input (its
+    first input fed by a placeholder; weights and biases are not)."""
+    from modelzoo.util import downstream_nodes, node_name
+
+    nodes = {n.name: n for n in graph_def.node}
+    fed = downstream_nodes(graph_def, [n.name for n in graph_def.node if n.op == "Placeholder"])
+    chain, node = [], nodes.get(node_name(name))
+    while node is not None and node.op != "Placeholder":
+        chain.append(node)
+        data = [node_name(i) for i in node.input if not i.startswith("^") and node_name(i) in fed]
+        node = nodes[data[0]] if data else None
+    if node is None:
+        raise ValueError(f"cannot trace {name!r} back to the model's input through its data path")
+    return chain[::-1]
+
+
+def _kernel_side(graph_def: Any, node: Any) -> int:
+    nodes = {n.name: n for n in graph_def.node}
+    const = nodes[node.input[1].split(":")[0]]
+    while const.op == "Identity":
+        const = nodes[const.input[0].split(":")[0]]
+    return int(const.attr["value"].tensor.tensor_shape.dim[0].size)
+
+
+def receptive_field(model: Model, layer: LayerRef) -> ReceptiveField:
+    """The receptive field of `layer`, from the Conv2D and pooling ops between it and the input
+    (SAME padding taken as (k - 1) // 2 on each side, VALID as none)."""
+    graph_def = model.graph_def
+    size, stride, start = 1, 1, 0.0
+    for node in _data_path(graph_def, _common.layer_name(model, layer)):
+        if node.op in ("Conv2D", "MaxPool", "AvgPool"):
+            k = (_kernel_side(graph_def, node) if node.op == "Conv2D"
+                 else int(node.attr["ksize"].list.i[1]))
+            s = int(node.attr["strides"].list.i[1])
+            pad = (k - 1) // 2 if node.attr["padding"].s == b"SAME" else 0
+            size += (k - 1) * stride
+            start += ((k - 1) / 2.0 - pad) * stride
+            stride *= s
+        elif node.op not in ("Relu", "BiasAdd", "Identity", "Relu6", "Elu", "Add", "AddV2",
+                             "Sub", "Mul", "LRN", "FusedBatchNorm", "FusedBatchNormV3"):
+            raise ValueError(f"cannot compute the receptive field of {layer!r}: it depends on "
+                             f"a {node.op} op ({node.name!r}); give crop= in pixels instead")
+    return ReceptiveField(size, stride, start)
+
+
+@dataclass
+class Examples:
+    """The top-k images of each unit of one layer, best first: `values` [units, k] (-inf in
+    empty slots), `sources` [units, k] image names (None when empty), `boxes` [units, k, 4]
+    ([y0, x0, y1, x1] in the source image) and `crops` [units][k] (uint8 [h, w, 3] or None)."""
+
+    layer: str
+    values: np.ndarray
+    sources: np.ndarray
+    boxes: np.ndarray
+    crops: List[List[Optional[np.ndarray]]]
+
+    @property
+    def k(self) -> int:
+        return int(self.values.shape[1])
+
+    def unit(self, u: int) -> List[Dict[str, Any]]:
+        """The filled slots of unit `u`: dicts with activation, source, box and crop."""
+        return [{"activation": float(self.values[u, i]), "source": self.sources[u, i],
+                 "box": [int(b) for b in self.boxes[u, i]], "crop": self.crops[u][i]}
+                for i in range(self.k) if np.isfinite(self.values[u, i])]
+
+
+def _select(values: np.ndarray, sources: np.ndarray, boxes: np.ndarray,
+            crops: List[List[Optional[np.ndarray]]], k: int, layer: str) -> Examples:
+    """Keep the k best columns of each row; ties keep the earlier column (stable order)."""
+    order = np.argsort(-values, axis=1, kind="stable")[:, :k]
+    rows = np.arange(values.shape[0])[:, None]
+    picked = [[crops[u][int(i)] for i in order[u]] for u in range(values.shape[0])]
+    return Examples(layer, values[rows, order], sources[rows, order], boxes[rows, order], picked)
+
+
+def merge_examples(a: Examples, b: Examples) -> Examples:
+    """One top-k from two (same layer and k): `a`'s entries win ties, so merging batches in
+    order gives the top-k of all their images in image order."""
+    if a.layer != b.layer or a.values.shape[0] != b.values.shape[0]:
+        raise ValueError(f"cannot merge examples of {a.layer!r} and {b.layer!r}")
+    crops = [ca + cb for ca, cb in zip(a.crops, b.crops)]
+    return _select(np.concatenate([a.values, b.values], 1),
+                   np.concatenate([a.sources, b.sources], 1),
+                   np.concatenate([a.boxes, b.boxes], 1), crops, max(a.k, b.k), a.layer)
+
+
+def _spatial_max(model: Model, images: Sequence[np.ndarray], layers: Sequence[str]
+                 ) -> Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per layer, image and unit: the channel's spatial max and its (y, x). One forward pass per
+    group of same-shape images serves every layer."""
+    n = len(images)
+    found: Dict[str, List[List[Any]]] = {layer: [[None] * n, [None] * n, [None] * n]
+                                         for layer in layers}
+    by_shape: Dict[Tuple[int, ...], List[int]] = {}
+    for i, img in enumerate(images):
+        by_shape.setdefault(img.shape, []).append(i)
+    for idx in by_shape.values():
+        acts_of = model.get_activations(np.stack([images[i] for i in idx]), list(layers),
+                                        batch_size=len(idx))
+        for layer in layers:
+            acts = np.asarray(acts_of[layer])
+            flat = acts.reshape(len(idx), -1, acts.shape[-1])
+            arg = flat.argmax(1)
+            maxes, ys, xs = found[layer]
+            for j, i in enumerate(idx):
+                maxes[i] = flat[j][arg[j], np.arange(flat.shape[-1])]
+                ys[i], xs[i] = np.divmod(arg[j], acts.shape[2])
+    return {layer: (np.stack(m), np.stack(y), np.stack(x)) for layer, (m, y, x) in found.items()}
+
+
+def examples_for_batch(model: Model, layers: Sequence[str], images: Sequence[np.ndarray],
+                       names: Sequence[Any], k: int, crop: Optional[int] = None,
+                       fields: Optional[Dict[str, ReceptiveField]] = None) -> Dict[str, Examples]:
+    """The top-k of one batch for each layer: `images` float [h, w, 3] in [0, 1] (any sizes),
+    `names` their identifiers. A plain function of its arguments (map it over batches)."""
+    out = {}
+    spatial = _spatial_max(model, images, layers)
+    for layer in layers:
+        rf = (fields or {}).get(layer) or receptive_field(model, layer)
+        maxes, ys, xs = spatial[layer]  # [b, units] each
+        n_units = maxes.shape[1]
+        values = maxes.T.astype(np.float32)
+        order = np.argsort(-values, axis=1, kind="stable")[:, :k]
+        boxes = np.zeros(order.shape + (4,), np.int64)
+        crops: List[List[Optional[np.ndarray]]] = []
+        for u in range(n_units):
+            row = []
+            for slot, i in enumerate(order[u]):
+                img = images[i]
+                box = rf.box(int(ys[i, u]), int(xs[i, u]), img.shape[0], img.shape[1], crop)
+                boxes[u, slot] = box
+                row.append(np.round(img[box[0]:box[2], box[1]:box[3]] * 255).astype(np.uint8))
+            crops.append(row)
+        sources = np.empty(order.shape, object)
+        sources[:] = [[names[i] for i in row] for row in order]
+        out[layer] = _padded(Examples(layer, np.take_along_axis(values, order, 1), sources,
+                                      boxes, crops), k)
+    return out
+
+
+def _padded(ex: Examples, k: int) -> Examples:
+    """`ex` with empty slots (-inf, None) added up to k columns (a batch smaller than k)."""
+    extra = k - ex.k
+    if extra <= 0:
+        return ex
+    n = ex.values.shape[0]
+    return Examples(ex.layer, np.concatenate([ex.values, np.full((n, extra), -np.inf, np.float32)], 1),
+                    np.concatenate([ex.sources, np.full((n, extra), None, object)], 1),
+                    np.concatenate([ex.boxes, np.zeros((n, extra, 4), np.int64)], 1),
+                    [row + [None] * extra for row in ex.crops])
+
+
+def _image_source(images: Any) -> Tuple[Iterator[Tuple[Any, np.ndarray]], str]:
+    """(name, image) pairs from a folder path or an iterable of arrays, and a description."""
+    if isinstance(images, (str, os.PathLike)):
+        folder = os.fspath(images)
+        if not os.path.isdir(folder):
+            raise ValueError(f"images {folder!r} is not a directory; give a folder of "
+                             f"{'/'.join(IMAGE_EXTENSIONS)} files or an iterable of arrays")
+        files = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
+        if not files:
+            raise ValueError(f"images folder {folder!r} holds no {'/'.join(IMAGE_EXTENSIONS)} "
+                             "files")
+        return ((f, _common.load_png(os.path.join(folder, f))) for f in files), folder
+    if isinstance(images, Mapping):
+        return ((name, img) for name, img in images.items()), "<named arrays>"
+    if isinstance(images, np.ndarray) and images.ndim == 4:
+        images = list(images)
+    try:
+        it = iter(images)
+    except TypeError:
+        raise ValueError(f"images must be a folder path or an iterable of [h, w, 3] arrays, "
+                         f"got {type(images).__name__}") from None
+    return ((i, img) for i, img in enumerate(it)), "<arrays>"
+
+
+def _batches(pairs: Iterator[Tuple[Any, ArrayLike]], size: int
+             ) -> Iterator[Tuple[List[Any], List[np.ndarray]]]:
+    names: List[Any] = []
+    arrays: List[np.ndarray] = []
+    for name, img in pairs:
+        names.append(name)
+        arrays.append(_common.check_photo(img))
+        if len(arrays) == size:
+            yield names, arrays
+            names, arrays = [], []
+    if arrays:
+        yield names, arrays
+
+
+def _positive(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _check_layers(model: Model, layers: Union[LayerRef, Sequence[LayerRef]]) -> List[str]:
+    given: Sequence[Any] = [layers] if isinstance(layers, str) or hasattr(layers, "name") \
+        else layers
+    names = [_common.layer_name(model, layer) for layer in given]
+    if not names:
+        raise ValueError("layers is empty: give at least one conv layer name")
+    for name in names:
+        tags = _common.get_layer(model, name).tags
+        if "conv" not in tags:
+            raise ValueError(f"dataset examples need conv layers (a spatial argmax); {name!r} "
+                             f"has tags {sorted(tags)}")
+    return names
+
+
+def dataset_examples(model: Model, layers: Union[LayerRef, Sequence[LayerRef]],
+                     images: Union[PathLike, Mapping[str, ArrayLike], Iterable[ArrayLike]],
+                     k: int = 8,
+                     crop: Optional[int] = None, out: Optional[PathLike] = None,
+                     batch_size: int = 8) -> Dict[str, Examples]:
+    """For each unit of `layers`, the `k` images (and crops) that activate it most.
+
+    images: a folder of PNG/JPEG files (names become the sources), a dict name -> image, or an
+    iterable of [h, w, 3] arrays in [0, 1] or uint8 (indices become the sources). crop: None for the receptive field
+    of the argmax, else the side in px of a square around it. out: a render output folder to
+    write `examples/<layer>/<unit>_<index>.png` and `kind: "example"` rows of manifest.jsonl.
+    """
+    names = _check_layers(model, layers)
+    k, batch_size = _positive(k, "k"), _positive(batch_size, "batch_size")
+    crop = None if crop is None else _positive(crop, "crop")
+    out_dir = _common.check_out_dir(out, "out")
+    pairs, described = _image_source(images)
+    fields = {name: receptive_field(model, name) for name in names} if crop is None else {}
+    result: Dict[str, Examples] = {}
+    for batch_names, arrays in _batches(pairs, batch_size):
+        part = examples_for_batch(model, names, arrays, batch_names, k, crop, fields)
+        result = part if not result else {n: merge_examples(result[n], part[n]) for n in names}
+    if not result:
+        raise ValueError("images is empty: give at least one image")
+    if out_dir is not None:
+        settings = {"k": k, "crop": crop, "images": described}
+        write_examples(model, result, out_dir, settings)
+    return result
+
+
+def package_version() -> str:
+    """lucid-vgg's installed version ("unknown" when run from a tree that is not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("lucid-vgg")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def model_fingerprint(model: Model) -> str:
+    """A short hash of the model's serialized graph: which weights made a manifest's rows."""
+    data = model.graph_def.SerializeToString(deterministic=True)
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def write_examples(model: Model, examples: Dict[str, Examples], out: PathLike,
+                   settings: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Write every crop as `<out>/examples/<layer>/<unit:04d>_<index>.png` and append one
+    manifest row per crop to `<out>/manifest.jsonl` (kind "example"); model.json if absent."""
+    out = os.fspath(out)
+    version = package_version()
+    os.makedirs(out, exist_ok=True)
+    ident = {"name": model.name, "fingerprint": model_fingerprint(model)}
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    _write_model_json(model, out, ident, settings, list(examples), version)
+    rows = []
+    for layer, ex in examples.items():
+        for u in range(ex.values.shape[0]):
+            for index, entry in enumerate(ex.unit(u)):
+                rel = f"examples/{_common.safe_name(layer)}/{u:04d}_{index}.png"
+                _common.save_png(entry["crop"] / 255.0, os.path.join(out, rel))
+                with open(os.path.join(out, rel), "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+                rows.append({"layer": layer, "unit": u, "kind": "example", "index": index,
+                             "file": rel, "sha256": digest, "objective": None,
+                             "settings": settings, "settings_key": key, "model": ident,
+                             "version": version,
+                             "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                             "activation": entry["activation"],
+                             "source": {"image": entry["source"], "box": entry["box"]}})
+    with open(os.path.join(out, "manifest.jsonl"), "a", encoding="utf-8") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows)
+    return rows
+
+
+def _write_model_json(model: Model, out: str, ident: Dict[str, str], settings: Dict[str, Any],
+                      layers: List[str], version: str) -> None:
+    path = os.path.join(out, "model.json")
+    if os.path.exists(path):
+        return
+    entries = [{"name": layer.name, "depth": layer.depth, "tags": sorted(layer.tags)}
+               for layer in model.layers if layer.name in layers]
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"model": ident, "layers": entries, "settings": settings, "version": version},
+                  f, indent=1)
