@@ -10,9 +10,10 @@ and records per notebook: code cells, ran, failed (first line of each error), Co
     python notebooks/tools/check_lucid_notebooks.py /work/.mirror/tensorflow+lucid/repo
     python notebooks/tools/check_lucid_notebooks.py ~/lucid --only tutorial.ipynb --out /tmp/r.md
 
-Kernel-side caps (to fit small CPUs; they do not decide whether a cell runs): a hidden first
-cell wraps `render.render_vis` so thresholds are capped at --max-steps (default 32) and
-`param.image` sizes made inside render_vis at --max-size (default 64).
+Kernel-side cap (to fit small CPUs; it does not decide whether a cell runs): a hidden first
+cell wraps `render.render_vis` so its thresholds are capped at --max-steps (default 32). Image
+sizes are left alone (a smaller param.image breaks notebooks that stack it with a photo), and
+session loops (`for i in range(n_steps): sess.run(vis_op)`) are bounded by --timeout per cell.
 """
 import argparse
 import os
@@ -95,7 +96,11 @@ COLAB_CELL = re.compile(r"\bfiles\.(?:upload|download)\(")
 KNOWN_CAUSES: Tuple[Tuple[str, str], ...] = (
     (r"DownloadError|Could not download", "network"),
     (r"Missing parentheses in call to 'print'|iteritems|'range' and 'range'|"
-     r"unsupported operand type\(s\) for \+: 'range'", "Python 2 code"),
+     r"unsupported operand type\(s\) for \+: 'range'|arrays to stack must be passed as a "
+     r"\"sequence\"|a bytes-like object is required, not 'str'", "Python 2 code"),
+    (r"Could not find layer '(?:conv2d\d|mixed\d|maxpool\d|head\d|softmax\d)",
+     "InceptionV1 name built at run time"),
+    (r"^KeyboardInterrupt", "ran past the per-cell --timeout"),
     (r"tensorflow\.contrib|contrib", "tf.contrib (gone in TF 2)"),
     (r"lucid_vgg\.scratch|html_define_svelte|lucid_svelte", "lucid.scratch (left out, docs)"),
     (r"No module named '(?:moviepy|ipyfilechooser|ipywidgets)", "notebook UI/video package missing"),
@@ -156,7 +161,7 @@ def is_colab_cell(src: str) -> bool:
 
 
 def python2_to_3(src: str) -> str:
-    """lib2to3's print/xrange/dict fixes on a cell (--diagnose only); cells it cannot parse, such
+    """lib2to3's print/xrange/dict/map fixes on a cell (--diagnose only); cells it cannot parse, such
     as IPython magics, are returned as they are."""
     import warnings
 
@@ -164,7 +169,7 @@ def python2_to_3(src: str) -> str:
         warnings.simplefilter("ignore")
         from lib2to3.refactor import RefactoringTool, get_fixers_from_package
     fixers = [f for f in get_fixers_from_package("lib2to3.fixes")
-              if f.rsplit(".", 1)[-1] in ("fix_print", "fix_xrange", "fix_dict")]
+              if f.rsplit(".", 1)[-1] in ("fix_print", "fix_xrange", "fix_dict", "fix_map")]
     try:
         return str(RefactoringTool(fixers).refactor_string(src + "\n", "cell"))[:-1]
     except Exception:  # pylint: disable=broad-except  # lib2to3's parse errors have no common base
@@ -218,27 +223,15 @@ def read_notebook_text(source: str, candidates: Sequence[str]) -> Tuple[str, str
 # Running and reporting.
 
 PREAMBLE = '''\
-# check_lucid_notebooks: kernel-side caps (steps <= {steps}, param.image <= {size} px in render_vis)
+# check_lucid_notebooks: kernel-side cap (render_vis thresholds <= {steps})
 import os, sys
 sys.path.insert(0, {repo!r})
-import lucid_vgg.optvis.param as _p, lucid_vgg.optvis.param.images as _pi
 import lucid_vgg.optvis.render as _r
-_image, _render_vis, _inside = _p.image, _r.render_vis, [False]
-def _capped_image(w, h=None, *a, **k):
-    if _inside[0]:
-        w, h = min(w, {size}), (None if h is None else min(h, {size}))
-    return _image(w, h, *a, **k)
+_render_vis = _r.render_vis
 def _capped_render_vis(model, objective_f, param_f=None, optimizer=None, transforms=None,
                        thresholds=(512,), *a, **k):
     thresholds = sorted(set(min(int(t), {steps}) for t in thresholds))
-    if param_f is None:
-        param_f = lambda: _capped_image(128)
-    _inside[0] = True
-    try:
-        return _render_vis(model, objective_f, param_f, optimizer, transforms, thresholds, *a, **k)
-    finally:
-        _inside[0] = False
-_p.image = _pi.image = _capped_image
+    return _render_vis(model, objective_f, param_f, optimizer, transforms, thresholds, *a, **k)
 _r.render_vis = _capped_render_vis
 '''
 
@@ -343,7 +336,7 @@ def prepare(text: str, py3: bool = False) -> Tuple["object", List[int], bool]:
 
 
 def run_notebook(text: str, path: str, origin: str, timeout: int,
-                 caps: Optional[Tuple[int, int]] = (32, 64), local_data: bool = False
+                 caps: Optional[int] = 32, local_data: bool = False
                  ) -> NotebookResult:
     """Execute one Lucid notebook's rewritten code cells, continuing after errors; with
     `local_data` (--diagnose), downloads are answered by local stand-ins (LOCAL_DATA) and
@@ -353,8 +346,7 @@ def run_notebook(text: str, path: str, origin: str, timeout: int,
 
     nb, colab, session = prepare(text, py3=local_data)
     if caps is not None or local_data:
-        steps, size = caps or (10 ** 9, 10 ** 9)
-        pre = PREAMBLE.format(steps=steps, size=size, repo=REPO)
+        pre = PREAMBLE.format(steps=caps or 10 ** 9, repo=REPO)
         nb.cells.insert(0, nbformat.v4.new_code_cell(pre + (LOCAL_DATA if local_data else "")))
     result = NotebookResult(path, origin, session)
     with tempfile.TemporaryDirectory(prefix="lucid_nb_") as cwd:
@@ -406,12 +398,13 @@ def _failures(results: Sequence[NotebookResult], level: str) -> List[str]:
     return out
 
 
-def report(results: Sequence[NotebookResult], caps: Optional[Tuple[int, int]],
+def report(results: Sequence[NotebookResult], caps: Optional[int],
            local: Sequence[NotebookResult] = ()) -> str:
     """docs/lucid_notebooks.md: a summary table, then each notebook's failures (and the same
     for the --local-data run, when there is one)."""
     cap_txt = ("none" if caps is None else
-               f"render_vis thresholds <= {caps[0]}, param.image <= {caps[1]} px in render_vis")
+               f"render_vis thresholds capped at {caps} steps (image sizes as in the notebook); "
+               "session loops bounded by the per-cell timeout")
     out = ["# Lucid's notebooks on lucid-vgg",
            "",
            "Made by `python notebooks/tools/check_lucid_notebooks.py LUCID_REPO` (do not edit by "
@@ -432,7 +425,7 @@ def report(results: Sequence[NotebookResult], caps: Optional[Tuple[int, int]],
                 "", "Not Lucid's edit set: the same run with every http(s) `load`/`read` answered "
                 "by a local file (scikit-image photos at 224 px, the model's labels as "
                 "`map_clsloc.txt`) through the port's own `load`/`read`, and lib2to3's print/"
-                "xrange/dict fixes applied, to show what the cells behind network data and "
+                "xrange/dict/map fixes applied, to show what the cells behind network data and "
                 "Python 2 syntax do on the port.", ""]
         out += _table(local) + _failures(local, "###")
     return "\n".join(out) + "\n"
@@ -446,7 +439,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--out", default=os.path.join(REPO, "docs", "lucid_notebooks.md"))
     ap.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     ap.add_argument("--max-steps", type=int, default=32)
-    ap.add_argument("--max-size", type=int, default=64)
     ap.add_argument("--no-caps", action="store_true", help="run at the notebooks' own sizes")
     ap.add_argument("--diagnose", action="store_true",
                     help="also run once more with local stand-ins for downloads and Python 2 "
@@ -458,7 +450,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               if args.only is None or any(os.path.basename(p) in args.only for p in c)]
     if not wanted:
         ap.error(f"--only matched none of {[os.path.basename(c[0]) for c in NOTEBOOKS]}")
-    caps = None if args.no_caps else (args.max_steps, args.max_size)
+    caps = None if args.no_caps else args.max_steps
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["PYTHONPATH"] = REPO + os.pathsep + os.environ.get("PYTHONPATH", "")
     runs: Dict[bool, List[NotebookResult]] = {False: [], True: []}

@@ -80,6 +80,8 @@ def test_colab_lines_dropped_and_colab_only_cells_recognised(tool):
     assert tool.is_colab_cell("for fn in glob('*.png'):\n  files.download(fn)")
     assert tool.python2_to_3("print x, 2\nr = range(3) + range(2)") == (
         "print(x, 2)\nr = list(range(3)) + list(range(2))")
+    assert tool.python2_to_3("v = np.vstack(map(np.hstack, vis))") == (
+        "v = np.vstack(list(map(np.hstack, vis)))")
     assert tool.python2_to_3("%%html_define_svelte W\n<div>") == "%%html_define_svelte W\n<div>"
     assert tool.drop_colab_lines("import tensorflow as tf\nassert tf.__version__.startswith('1')"
                                  ) == "import tensorflow as tf"
@@ -166,7 +168,14 @@ def test_downloads_fail_as_network_and_diagnose_answers_them(tool):
     assert [c.status for c in strict.cells] == ["ran", "network", "network", "failed"]
     assert "DownloadError: Could not download" in strict.cells[1].error
     assert [c.status for c in local.cells] == ["ran", "ran", "ran", "ran"]
-    md = tool.report([strict], caps=(32, 64), local=[local])
+    md = tool.report([strict], caps=32, local=[local])
     assert "| dl.ipynb | file | TF2 | 4 | 1 | 1 | 0 | 2 |" in md
     assert "| dl.ipynb | file | TF2 | 4 | 4 | 0 | 0 | 0 |" in md
-    assert "render_vis thresholds <= 32" in md
+    assert "render_vis thresholds capped at 32 steps" in md
+
+
+def test_kernel_cells_compile(tool):
+    """The hidden first cell (the steps cap) and the --diagnose stand-ins are valid Python."""
+    compile(tool.PREAMBLE.format(steps=32, repo="/repo"), "preamble", "exec")
+    compile(tool.LOCAL_DATA, "local_data", "exec")
+    assert "min(int(t), 32)" in tool.PREAMBLE.format(steps=32, repo="/repo")
