@@ -387,6 +387,14 @@ def _table(results: Sequence[NotebookResult]) -> List[str]:
     return out
 
 
+def _by_cause(results: Sequence[NotebookResult]) -> List[str]:
+    counts: Dict[str, int] = {}
+    for c in (c for r in results for c in r.cells if c.cause):
+        counts[c.cause] = counts.get(c.cause, 0) + 1
+    out = ["", "| cause of failed/network cells | cells |", "|---|---|"]
+    return out + [f"| {k} | {v} |" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
 def _failures(results: Sequence[NotebookResult], level: str) -> List[str]:
     out: List[str] = []
     for r in results:
@@ -419,7 +427,7 @@ def report(results: Sequence[NotebookResult], caps: Optional[int],
            f"Kernel-side caps: {cap_txt}. Network cells fail offline with the port's "
            "`DownloadError` and are counted apart.",
            "", "Cell numbers count code cells from 0, empty cells left out.", ""]
-    out += _table(results) + _failures(results, "##")
+    out += _table(results) + _by_cause(results) + _failures(results, "##")
     if local:
         out += ["", "## Diagnostic run: local stand-ins for downloads, Python 2 fixed (`--diagnose`)",
                 "", "Not Lucid's edit set: the same run with every http(s) `load`/`read` answered "
@@ -427,7 +435,7 @@ def report(results: Sequence[NotebookResult], caps: Optional[int],
                 "`map_clsloc.txt`) through the port's own `load`/`read`, and lib2to3's print/"
                 "xrange/dict/map fixes applied, to show what the cells behind network data and "
                 "Python 2 syntax do on the port.", ""]
-        out += _table(local) + _failures(local, "###")
+        out += _table(local) + _by_cause(local) + _failures(local, "###")
     return "\n".join(out) + "\n"
 
 

@@ -139,6 +139,7 @@ def test_runs_every_cell_past_errors_and_counts_them(tool):
     assert "| synthetic.ipynb | file | TF2 | 8 | 2 | 4 | 1 | 1 |" in md
     assert "| **all** | | | 8 | 2 | 4 | 1 | 1 |" in md
     assert "`NameError: name 'undefined_name' is not defined`" in md
+    assert "| Python 2 code | 1 |" in md and "| network | 1 |" in md
 
 
 def test_command_line_rejects_a_missing_source_and_unknown_notebooks(tool, tmp_path, capsys):
