@@ -9,6 +9,7 @@ and records per notebook: code cells, ran, failed (first line of each error), Co
 
     python notebooks/tools/check_lucid_notebooks.py /work/.mirror/tensorflow+lucid/repo
     python notebooks/tools/check_lucid_notebooks.py ~/lucid --only tutorial.ipynb --out /tmp/r.md
+    python notebooks/tools/check_lucid_notebooks.py LUCID_REPO --timeout 240 --diagnose  # the doc
 
 Kernel-side cap (to fit small CPUs; it does not decide whether a cell runs): a hidden first
 cell wraps `render.render_vis` so its thresholds are capped at --max-steps (default 32). Image
@@ -409,7 +410,7 @@ def _failures(results: Sequence[NotebookResult], level: str) -> List[str]:
 def report(results: Sequence[NotebookResult], caps: Optional[int],
            local: Sequence[NotebookResult] = ()) -> str:
     """docs/lucid_notebooks.md: a summary table, then each notebook's failures (and the same
-    for the --local-data run, when there is one)."""
+    for the --diagnose run, when there is one)."""
     cap_txt = ("none" if caps is None else
                f"render_vis thresholds capped at {caps} steps (image sizes as in the notebook); "
                "session loops bounded by the per-cell timeout")
