@@ -6,9 +6,6 @@ flow through in batches and a running top-k per unit keeps memory at k crops per
 `examples_for_batch` (one batch -> its own top-k) and `merge_examples` (two top-k -> one) are
 plain functions, so a distributed executor can map the first and reduce with the second.
 """
-import datetime
-import hashlib
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -17,8 +14,12 @@ from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequ
 
 import numpy as np
 
+from lucid_vgg.misc.io.serialize_array import serialize_array
 from lucid_vgg.recipes import _common
 from lucid_vgg.recipes._common import ArrayLike, LayerRef, PathLike
+from lucid_vgg.recipes.manifest import (MODEL_JSON, Manifest, layer_records, make_row, model_record,
+                                        sha256_bytes)
+from lucid_vgg.recipes.output_store import OutputStore
 from modelzoo.vision_base import Model
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -273,6 +274,8 @@ def dataset_examples(model: Model, layers: Union[LayerRef, Sequence[LayerRef]],
     k, batch_size = _positive(k, "k"), _positive(batch_size, "batch_size")
     crop = None if crop is None else _positive(crop, "crop")
     out_dir = _common.check_out_dir(out, "out")
+    if out_dir is not None:  # another model's manifest there: refused before any work
+        Manifest(OutputStore(out_dir)).check_model(model_record(model))
     pairs, described = _image_source(images)
     fields = {name: receptive_field(model, name) for name in names} if crop is None else {}
     result: Dict[str, Examples] = {}
@@ -287,59 +290,28 @@ def dataset_examples(model: Model, layers: Union[LayerRef, Sequence[LayerRef]],
     return result
 
 
-def package_version() -> str:
-    """lucid-vgg's installed version ("unknown" when run from a tree that is not installed)."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("lucid-vgg")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def model_fingerprint(model: Model) -> str:
-    """A short hash of the model's serialized graph: which weights made a manifest's rows."""
-    data = model.graph_def.SerializeToString(deterministic=True)
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
 def write_examples(model: Model, examples: Dict[str, Examples], out: PathLike,
                    settings: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Write every crop as `<out>/examples/<layer>/<unit:04d>_<index>.png` and append one
-    manifest row per crop to `<out>/manifest.jsonl` (kind "example"); model.json if absent."""
-    out = os.fspath(out)
-    version = package_version()
-    os.makedirs(out, exist_ok=True)
-    ident = {"name": model.name, "fingerprint": model_fingerprint(model)}
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    _write_model_json(model, out, ident, settings, list(examples), version)
+    """Write every crop as `<out>/examples/<layer>/<unit:04d>_<index>.png` (atomically) and append
+    one `kind: "example"` row per crop to `<out>/manifest.jsonl`, through the manifest of
+    render_model (same row format, model fingerprint and durable appends); model.json if absent.
+    Another model's manifest there is refused before anything is written."""
+    store = OutputStore(out)
+    book = Manifest(store)
+    ident = model_record(model)
+    book.check_model(ident)
+    if not store.exists(MODEL_JSON):
+        book.write_model_json(ident, layer_records(model, examples), settings)
     rows = []
     for layer, ex in examples.items():
         for u in range(ex.values.shape[0]):
             for index, entry in enumerate(ex.unit(u)):
                 rel = f"examples/{_common.safe_name(layer)}/{u:04d}_{index}.png"
-                _common.save_png(entry["crop"] / 255.0, os.path.join(out, rel))
-                with open(os.path.join(out, rel), "rb") as f:
-                    digest = hashlib.sha256(f.read()).hexdigest()
-                rows.append({"layer": layer, "unit": u, "kind": "example", "index": index,
-                             "file": rel, "sha256": digest, "objective": None,
-                             "settings": settings, "settings_key": key, "model": ident,
-                             "version": version,
-                             "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                             "activation": entry["activation"],
-                             "source": {"image": entry["source"], "box": entry["box"]}})
-    with open(os.path.join(out, "manifest.jsonl"), "a", encoding="utf-8") as f:
-        f.writelines(json.dumps(r) + "\n" for r in rows)
+                data = serialize_array(entry["crop"] / 255.0, fmt="png")
+                store.write_bytes(rel, data)
+                row = make_row(layer, u, "example", index, rel, sha256_bytes(data), None, settings,
+                               ident, activation=entry["activation"],
+                               source={"image": entry["source"], "box": entry["box"]})
+                book.append(row)
+                rows.append(row)
     return rows
-
-
-def _write_model_json(model: Model, out: str, ident: Dict[str, str], settings: Dict[str, Any],
-                      layers: List[str], version: str) -> None:
-    path = os.path.join(out, "model.json")
-    if os.path.exists(path):
-        return
-    entries = [{"name": layer.name, "depth": layer.depth, "tags": sorted(layer.tags)}
-               for layer in model.layers if layer.name in layers]
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"model": ident, "layers": entries, "settings": settings, "version": version},
-                  f, indent=1)
