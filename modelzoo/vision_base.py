@@ -85,8 +85,10 @@ class Model:
         return hash(self._identity())
 
     def __getstate__(self) -> Dict[str, Any]:
-        """Pickle without the graph (reloaded from its source), so also without a given graph's id."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_graph_def", "_given_graph_id")}
+        """Pickle without the graph (reloaded from its source; so also without a given graph's id)
+        and without get_activations' cached tf.functions, which do not pickle."""
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_graph_def", "_given_graph_id", "_activation_fns")}
 
     # -- graph ----------------------------------------------------------------------------
     @property

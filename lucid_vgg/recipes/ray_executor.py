@@ -6,7 +6,6 @@ dies (killed, out of memory) is restarted by Ray and its batch retried (`max_res
 `max_task_retries`); workers return PNG bytes, never write, so nothing is written twice.
 Ray is optional (`pip install 'lucid-vgg[ray]'`) and imported only here.
 """
-import copy
 import os
 import socket
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -99,15 +98,6 @@ def worker_plan(resources: Dict[str, float], workers: Optional[int],
     return workers, 1 if gpus else 0
 
 
-def shippable(model: Model) -> Model:
-    """A copy of `model` that pickles: without its graph (sent separately) and without the
-    activation functions get_activations caches (tf.functions do not pickle)."""
-    clean = copy.copy(model)
-    for cache in ("_activation_fns", "_graph_def", "_given_graph_id"):
-        clean.__dict__.pop(cache, None)
-    return clean
-
-
 class UnitRenderer:
     """The body of a Ray worker: the model, loaded once, renders batch after batch."""
 
@@ -150,7 +140,7 @@ class RayExecutor:
             max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS)
         # held for the executor's life: a restarted worker reads the graph from it again
         self.graph_ref = ray.put(serialize_graph_def(model.graph_def))
-        self.actors = [remote.remote(shippable(model), self.graph_ref, opts, cpus_per_worker)
+        self.actors = [remote.remote(model, self.graph_ref, opts, cpus_per_worker)
                        for _ in range(workers)]
         self.gpus_per_worker = gpus
 
