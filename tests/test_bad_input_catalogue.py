@@ -1170,6 +1170,13 @@ rows(KeyError, ("could not find layer",),
      render_model_unknown_layer=lambda c: rmodel(c, layers=["conv9_9/conv9_9"]))
 # -- end render-model ------------------------------------------------------------------------------
 
+# -- dataset examples on Ray (issue 21 point 3, part "examples-ray"): refused before any image is read
+rows(ValueError, ("cannot reach a Ray cluster", CLOSED_RAY, "ray start --head"),
+     dataset_examples_ray_address_unreachable=lambda c: _examples(c, ray_address=CLOSED_RAY))
+rows(ValueError, ("ray_address must be", "HOST:PORT"),
+     dataset_examples_ray_address_malformed=lambda c: _examples(c, ray_address="127.0.0.1"))
+# -- end dataset examples on Ray -------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -1428,6 +1435,11 @@ ELSEWHERE["tests/cli/test_cli_keras.py"] = [
     "(exit 2); a Keras 2 .h5 Keras 3 cannot read, a missing file (exit 1)"]
 ELSEWHERE["tests/modelzoo/test_keras_model.py"] = [
     "keras_models entry without the cached ImageNet weights names the file, folder and URL"]
+
+# dataset examples on Ray (issue 21 point 3, part "examples-ray")
+ELSEWHERE["tests/recipes/test_dataset_examples_ray.py"] = [
+    "Ray worker killed mid-batch of dataset examples: retried, every image counted once",
+    "unreachable Ray address: refused before any image is read, nothing written"]
 
 # Render inputs that used to fail deep inside TensorFlow (an AttributeError on None, a oneDNN
 # pooling error); render.py now checks them up front.
