@@ -108,13 +108,22 @@ def torch_missing() -> Optional[str]:
 
 
 # -- workers (each in its own subprocess) ------------------------------------------------------
-def _times(step, steps: int, warmup: int) -> List[float]:
+def _times(step, steps: int, warmup: int, sign: float = 1.0) -> dict:
+    """Seconds per timed step, and the objective (step's loss x sign) at the first and last step:
+    each system must be doing the optimisation, not only spending the time."""
     sys.path.insert(0, HERE)
     from _bench import call_times
-    return call_times(step, steps, warmup)
+    seen: List[float] = []
+
+    def recorded():
+        out = step()
+        loss = out[0] if isinstance(out, (list, tuple)) else out
+        seen.append(sign * float(np.sum(loss.detach().numpy() if hasattr(loss, "detach") else loss)))
+    times = call_times(recorded, steps, warmup)
+    return {"times": times, "objective_first": seen[0], "objective_last": seen[-1]}
 
 
-def run_lucid_vgg(batch: int, steps: int, warmup: int) -> List[float]:
+def run_lucid_vgg(batch: int, steps: int, warmup: int) -> dict:
     """Seconds per step of lucid-vgg's render_vis step (make_vis_T as render_vis builds it)."""
     sys.path.insert(0, HERE)
     import _bench  # noqa: F401  lucid_vgg's TensorFlow settings first
@@ -125,7 +134,7 @@ def run_lucid_vgg(batch: int, steps: int, warmup: int) -> List[float]:
     return _times(vis.step, steps, warmup)
 
 
-def run_lucid(batch: int, steps: int, warmup: int, cache: str) -> List[float]:
+def run_lucid(batch: int, steps: int, warmup: int, cache: str) -> dict:
     """Seconds per step of original Lucid's render_vis loop (sess.run([loss, vis_op]))."""
     sys.path.insert(0, HERE)
     import lucid_shim
@@ -202,7 +211,7 @@ def torch_vgg_to_conv4_1(graph_def, value_range, torch):
     return nn.Sequential(OrderedDict(layers)).eval()
 
 
-def run_lucent(batch: int, steps: int, warmup: int, cache: str) -> List[float]:
+def run_lucent(batch: int, steps: int, warmup: int, cache: str) -> dict:
     """Seconds per step of Lucent's render loop (zero_grad, forward, objective, backward, Adam)."""
     sys.path.insert(0, ensure_installed("lucent", cache))
     import torch
@@ -224,7 +233,8 @@ def run_lucent(batch: int, steps: int, warmup: int, cache: str) -> List[float]:
         loss = objective_f(hook)
         loss.backward()
         optimizer.step()
-    return _times(step, steps, warmup)
+        return loss
+    return _times(step, steps, warmup, sign=-1.0)
 
 
 def worker_main(system: str, batch: int, steps: int, warmup: int, cache: str) -> dict:
@@ -232,9 +242,11 @@ def worker_main(system: str, batch: int, steps: int, warmup: int, cache: str) ->
     runs = {"lucid-vgg": lambda: run_lucid_vgg(batch, steps, warmup),
             "lucid": lambda: run_lucid(batch, steps, warmup, cache),
             "lucent": lambda: run_lucent(batch, steps, warmup, cache)}
-    times = runs[system]()
+    res = runs[system]()
+    times = res.pop("times")
     return {"system": system, "batch": batch, "steps_timed": steps, "warmup": warmup,
-            "ms_per_step": 1000 * float(np.median(times)), "ms_per_step_min": 1000 * float(np.min(times))}
+            "ms_per_step": 1000 * float(np.median(times)), "ms_per_step_min": 1000 * float(np.min(times)),
+            **res}
 
 
 # -- conv peaks (each in its own subprocess) ---------------------------------------------------
@@ -322,7 +334,8 @@ def run_all(args) -> dict:
                          "--warmup", str(args.warmup), "--cache", args.cache])
         rec.update(system=system, batch=batch, round=rnd, load=os.getloadavg()[0])
         rows.append(rec)
-        shown = f"{rec['ms_per_step']:.1f} ms/step" if "ms_per_step" in rec else f"FAILED {rec['error']}"
+        shown = (f"{rec['ms_per_step']:.1f} ms/step, objective {rec['objective_first']:.3g} -> "
+                 f"{rec['objective_last']:.3g}") if "ms_per_step" in rec else f"FAILED {rec['error']}"
         print(f"round {rnd} {system:9s} batch {batch}: {shown} (load {rec['load']:.1f})", flush=True)
     peaks = {}
     if not args.no_peak:
