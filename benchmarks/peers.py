@@ -292,7 +292,8 @@ def run_child(args: List[str], timeout: float = 1800) -> dict:
 def parse_args(argv: Optional[List[str]]):
     sys.path.insert(0, HERE)
     from _bench import make_parser
-    p = make_parser(__doc__, json=None, steps=20)
+    p = make_parser(__doc__, json=None)
+    p.add_argument("--steps", type=int, default=20, help="timed steps per case (after --warmup)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every case")
     p.add_argument("--warmup", type=int, default=20, help="untimed steps before timing (> 16)")
     p.add_argument("--batches", default="1,4")
