@@ -1177,6 +1177,26 @@ rows(ValueError, ("ray_address must be", "HOST:PORT"),
      dataset_examples_ray_address_malformed=lambda c: _examples(c, ray_address="127.0.0.1"))
 # -- end dataset examples on Ray -------------------------------------------------------------------
 
+# -- peers-bench (benchmarks/extrapolate_units.py) -------------------------------------------------
+def extrapolate_units():
+    import importlib.util
+    bench = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+    spec = importlib.util.spec_from_file_location("extrapolate_units", os.path.join(bench, "extrapolate_units.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+rows(ValueError, ("steps must be >= 1",),
+     extrapolate_units_steps_zero=lambda c: extrapolate_units().extrapolate(
+         [{"layer": "conv4_1", "batch": 1, "ms_per_step": 1.0}], steps=0))
+rows(ValueError, ("no usable cases", "conv5_3"),
+     extrapolate_units_no_conv_cases=lambda c: extrapolate_units().extrapolate(
+         [{"layer": "fc6", "batch": 1, "ms_per_step": 1.0}]))
+rows(ValueError, ("unknown layer", "conv1_1"),
+     extrapolate_units_unknown_layer=lambda c: extrapolate_units().source_layer("conv6_1", ["conv4_1"]))
+# -- end peers-bench -------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
