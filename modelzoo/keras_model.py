@@ -13,6 +13,7 @@ Conv2D+BiasAdd+Relu only later, when the graph (its gradient included) is alread
 tests/modelzoo/test_keras_model.py checks that a dead unit behind a fused ReLU still gets a gradient.
 """
 import difflib
+import hashlib
 import os
 import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -154,6 +155,15 @@ class KerasModel(Model):
     def graph_source(self) -> Any:
         """The Keras model object itself (by identity): two wrappers of one model are equal."""
         return ("keras", id(self.keras_model), self._outputs)
+
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of the Keras architecture, every weight's bytes and the input conventions:
+        the same trained model gives the same print in any process; retraining changes it."""
+        digest = hashlib.sha256(self.keras_model.to_json().encode("utf-8"))
+        digest.update(repr((self.image_value_range, self.is_BGR, self._outputs)).encode("utf-8"))
+        for weight in self.keras_model.weights:
+            digest.update(np.ascontiguousarray(weight.numpy()).tobytes())
+        return digest.hexdigest()
 
     def load_graph_def(self) -> tf.compat.v1.GraphDef:
         raise TypeError(f"{self.name} is a live Keras model: it has no frozen GraphDef and needs "

@@ -6,6 +6,7 @@ import its graph into a `tf.function` so objectives can read any layer by name.
 """
 import copy
 import difflib
+import hashlib
 import logging
 import os
 import warnings
@@ -24,7 +25,8 @@ from modelzoo.types import Activations, ImageShape, LayerNames, ValueRange
 from modelzoo.layer import Layer, as_layers as _as_layers
 from modelzoo.layer_ops import derive_layers, layer_depths, min_input_size, output_index_problem
 from modelzoo.wordnet import synset_from_id
-from modelzoo.util import forget_xy, load_graphdef, load_text_labels, subgraph
+from modelzoo.util import (forget_xy, load_graphdef, load_text_labels, serialize_graph_def,
+                           subgraph)
 
 IMAGENET_MEAN = np.array([123.68, 116.779, 103.939])
 IMAGENET_MEAN_BGR = np.flip(IMAGENET_MEAN, 0)
@@ -85,8 +87,10 @@ class Model:
         return hash(self._identity())
 
     def __getstate__(self) -> Dict[str, Any]:
-        """Pickle without the graph (reloaded from its source), so also without a given graph's id."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_graph_def", "_given_graph_id")}
+        """Pickle without the graph (reloaded from its source; so also without a given graph's id)
+        and without get_activations' cached tf.functions, which do not pickle."""
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_graph_def", "_given_graph_id", "_activation_fns")}
 
     # -- graph ----------------------------------------------------------------------------
     @property
@@ -95,6 +99,11 @@ class Model:
         if self._graph_def is None:
             self._graph_def = self.load_graph_def()
         return self._graph_def
+
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of what this model computes: its frozen graph, serialised
+        deterministically (the digest the cache records). Manifests use it to tell models apart."""
+        return hashlib.sha256(serialize_graph_def(self.graph_def)).hexdigest()
 
     def load_graphdef(self) -> tf.compat.v1.GraphDef:
         """Lucid tutorials call this before rendering; here it just loads the graph now, so a

@@ -83,7 +83,7 @@ def layer_settings(layer):
 # 8 units, spread over several sessions by `render_layer_grids.py`: conv1_1 to conv4_1 unit 343
 # 214.6 min, TF 2.21 on an Intel Xeon with AVX-512; the rest 559.7 min, TF 2.21 on an AMD EPYC
 # with AVX2 only, oneDNN on; per layer in docs/layer_grids/README.md); loading the committed
-# units with LUCID_VGG_OUT=docs took 15 s.
+# units with LUCID_VGG_OUT=docs (through docs/layer_grids/manifest.jsonl) took 22 s.
 
 # %% [markdown]
 # ## Import, load the model

@@ -59,8 +59,8 @@ SIZE = 32 if QUICK else 64            # visualisation size in pixels
 STEPS = 8 if QUICK else 256           # optimisation steps per render
 # Full settings (400 training steps, 64 px, 256 steps) on 2 CPU cores: under 1 min (44 s, TF
 # 2.21 on an Intel Xeon with AVX-512; the machine was shared with a CI run and another render
-# job, load average 2.5-3.6). The pictures below are from a re-run on an AMD EPYC (AVX2 only):
-# 68 s.
+# job, load average 2.5-3.6). The pictures below are from a re-run on an AMD EPYC (AVX2 only)
+# with Lucid's nearest-neighbour rotation (the default since issue 22): 38 s.
 
 # %% [markdown]
 # ## Imports

@@ -42,8 +42,8 @@ N_TRAIN = 256 if QUICK else 3000   # synthetic training images (32 x 32 px)
 EPOCHS = 1 if QUICK else 4         # training epochs
 SIZE = 32 if QUICK else 96         # rendered image size in pixels
 STEPS = 8 if QUICK else 256        # optimisation steps per render
-# Full settings on 2 CPU cores shared with other jobs (load average 13-16): about 3.5 min
-# (203 s for the committed outputs, AMD EPYC, TF 2.21).
+# Full settings on 2 CPU cores: about 1 min (54 s for the committed outputs, AMD EPYC, TF 2.21,
+# load average about 3; 203 s on the same machine at load 13-16).
 
 # %%
 # Imports: lucid_vgg's first (it sets TensorFlow's oneDNN default before TensorFlow loads).

@@ -42,3 +42,44 @@ def write_manifest(manifest_url, model_path, input_name, image_shape, image_valu
     manifest.update(extra)
     with open(manifest_url, "w", encoding="utf-8") as f:
         f.write(to_json(manifest, indent=1))
+
+
+class FileServer:
+    """A real HTTP server on 127.0.0.1 serving `files` ({"/path": bytes}; 404 otherwise) from a
+    thread; `requests` lists every path asked for. Use as a context manager: yields itself, with
+    `url` the server's base URL."""
+
+    def __init__(self, files):
+        import http.server  # pylint: disable=import-outside-toplevel
+
+        self.files, self.requests = files, []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                server.requests.append(self.path)
+                body = server.files.get(self.path)
+                if body is None:
+                    self.send_error(404, "Not Found")
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._srv.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._srv.server_address[1]}"
+
+    def __enter__(self):
+        import threading  # pylint: disable=import-outside-toplevel
+
+        threading.Thread(target=self._srv.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self._srv.shutdown()
+        self._srv.server_close()

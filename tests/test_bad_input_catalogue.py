@@ -1177,6 +1177,33 @@ rows(KeyError, ("could not find layer",),
      render_model_unknown_layer=lambda c: rmodel(c, layers=["conv9_9/conv9_9"]))
 # -- end render-model ------------------------------------------------------------------------------
 
+# -- dataset examples on Ray (issue 21 point 3, part "examples-ray"): refused before any image is read
+rows(ValueError, ("cannot reach a Ray cluster", CLOSED_RAY, "ray start --head"),
+     dataset_examples_ray_address_unreachable=lambda c: _examples(c, ray_address=CLOSED_RAY))
+rows(ValueError, ("ray_address must be", "HOST:PORT"),
+     dataset_examples_ray_address_malformed=lambda c: _examples(c, ray_address="127.0.0.1"))
+# -- end dataset examples on Ray -------------------------------------------------------------------
+
+# -- peers-bench (benchmarks/extrapolate_units.py) -------------------------------------------------
+def extrapolate_units():
+    import importlib.util
+    bench = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+    spec = importlib.util.spec_from_file_location("extrapolate_units", os.path.join(bench, "extrapolate_units.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+rows(ValueError, ("steps must be >= 1",),
+     extrapolate_units_steps_zero=lambda c: extrapolate_units().extrapolate(
+         [{"layer": "conv4_1", "batch": 1, "ms_per_step": 1.0}], steps=0))
+rows(ValueError, ("no usable cases", "conv5_3"),
+     extrapolate_units_no_conv_cases=lambda c: extrapolate_units().extrapolate(
+         [{"layer": "fc6", "batch": 1, "ms_per_step": 1.0}]))
+rows(ValueError, ("unknown layer", "conv1_1"),
+     extrapolate_units_unknown_layer=lambda c: extrapolate_units().source_layer("conv6_1", ["conv4_1"]))
+# -- end peers-bench -------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -1224,6 +1251,8 @@ cli_rows(2,
           ["unit 128 is out of range"]),
          ("render_layer_size_zero", ["render-layer", C21, "{out}", "--size", "0", "{mp}"], ["--size", "positive integer"]),
          ("render_layer_steps_negative", ["render-layer", C21, "{out}", "--steps", "-1", "{mp}"], ["--steps", "from 0 to"]),
+         ("render_model_steps_absurd", ["render-model", "{out}", "--steps", "2000000"],
+          ["--steps", "from 0 to 1,000,000"]),
          ("render_layer_steps_absurd", ["render-layer", C21, "{out}", "--steps", "1000001", "{mp}"],
           ["--steps", "from 0 to 1,000,000"]),
          ("render_layer_batch_zero", ["render-layer", C21, "{out}", "--batch-size", "0", "{mp}"], ["--batch-size"]),
@@ -1437,6 +1466,11 @@ ELSEWHERE["tests/cli/test_cli_keras.py"] = [
     "(exit 2); a Keras 2 .h5 Keras 3 cannot read, a missing file (exit 1)"]
 ELSEWHERE["tests/modelzoo/test_keras_model.py"] = [
     "keras_models entry without the cached ImageNet weights names the file, folder and URL"]
+
+# dataset examples on Ray (issue 21 point 3, part "examples-ray")
+ELSEWHERE["tests/recipes/test_dataset_examples_ray.py"] = [
+    "Ray worker killed mid-batch of dataset examples: retried, every image counted once",
+    "unreachable Ray address: refused before any image is read, nothing written"]
 
 # Render inputs that used to fail deep inside TensorFlow (an AttributeError on None, a oneDNN
 # pooling error); render.py now checks them up front.

@@ -146,11 +146,16 @@ def public_functions(module: ModuleType) -> Iterator[tuple[str, Callable]]:
                     yield f"{name}.{attr}", member
 
 
+#: ray.remote adds this keyword to the methods of an actor class (and its bases) at run time
+RAY_ADDED = "_ray_trace_ctx"
+
+
 def missing_annotations(func: Callable) -> list[str]:
     """Parameters of ``func`` (and "return") lacking an annotation; a leading self/cls is exempt."""
     signature = inspect.signature(func)
     missing = [p.name for i, p in enumerate(signature.parameters.values())
-               if p.annotation is p.empty and not (i == 0 and p.name in ("self", "cls"))]
+               if p.annotation is p.empty and not (i == 0 and p.name in ("self", "cls"))
+               and p.name != RAY_ADDED]
     if signature.return_annotation is signature.empty:
         missing.append("return")
     return missing

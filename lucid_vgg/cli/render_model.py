@@ -6,6 +6,7 @@ from typing import List
 
 from lucid_vgg.cli.common import UsageError, int_at_least, usage_errors, zoo_model
 from lucid_vgg.cli.render_layer import expand_units, parse_units
+from lucid_vgg.optvis.limits import MAX_STEPS
 
 NAME = "render-model"
 HELP = "render every unit of a model's layers to files plus a manifest (resumable, Ray optional)"
@@ -36,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--units", type=parse_units, default=None,
                         help="units for every layer, e.g. 0-15 (default: all)")
     parser.add_argument("--size", type=int_at_least(1), default=128, help="image size in pixels (default 128)")
-    parser.add_argument("--steps", type=int_at_least(0), default=512, help="optimisation steps (default 512)")
+    parser.add_argument("--steps", type=int_at_least(0, MAX_STEPS), default=512, help="optimisation steps (default 512)")
     parser.add_argument("--batch-size", type=int_at_least(1), default=8, help="units per batch (default 8)")
     parser.add_argument("--seed", type=int_at_least(0), default=0, help="seed (>= 0, default 0)")
     parser.add_argument("--diverse-n", type=int_at_least(2), default=4,

@@ -4,11 +4,10 @@ Each image's activation of a unit is its channel's spatial maximum; the crop is 
 field of that argmax (clipped to the image), or a square of `crop` px around its centre. Images
 flow through in batches and a running top-k per unit keeps memory at k crops per unit.
 `examples_for_batch` (one batch -> its own top-k) and `merge_examples` (two top-k -> one) are
-plain functions, so a distributed executor can map the first and reduce with the second.
+plain functions: in-process they run one after the other; with `ray_address` the batches go to
+Ray actors (recipes.ray_executor) and this process merges their top-k in batch order.
 """
-import datetime
-import hashlib
-import json
+import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -17,8 +16,12 @@ from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequ
 
 import numpy as np
 
+from lucid_vgg.misc.io.serialize_array import serialize_array
 from lucid_vgg.recipes import _common
 from lucid_vgg.recipes._common import ArrayLike, LayerRef, PathLike
+from lucid_vgg.recipes.manifest import (MODEL_JSON, Manifest, layer_records, make_row, model_record,
+                                        sha256_bytes)
+from lucid_vgg.recipes.output_store import OutputStore
 from modelzoo.vision_base import Model
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -257,89 +260,137 @@ def _check_layers(model: Model, layers: Union[LayerRef, Sequence[LayerRef]]) -> 
     return names
 
 
+@dataclass(frozen=True)
+class BatchOptions:
+    """The arguments of examples_for_batch that are the same for every batch."""
+
+    layers: Tuple[str, ...]
+    k: int
+    crop: Optional[int]
+    fields: Dict[str, ReceptiveField]
+
+
+#: One batch of images: (its index in the stream, the images' names, the images).
+Batch = Tuple[int, List[Any], List[np.ndarray]]
+
+
+def examples_task(model: Model, batch: Batch, opts: BatchOptions) -> Dict[str, Examples]:
+    """examples_for_batch in the executor's task form, task(model, batch, opts): what a Ray
+    worker runs on each batch (returns only the batch's small top-k, never writes)."""
+    _, names, arrays = batch
+    return examples_for_batch(model, list(opts.layers), arrays, names, opts.k, opts.crop,
+                              opts.fields)
+
+
+def describe_batch(batch: Batch) -> str:
+    """A lost batch, for the error when its Ray worker keeps dying."""
+    index, names, _ = batch
+    shown = ", ".join(repr(n) for n in names[:4]) + (", ..." if len(names) > 4 else "")
+    return (f"collecting dataset examples of batch {index} (images {shown}); nothing was "
+            "written, run it again")
+
+
+def _merge_in_order(parts: Iterable[Tuple[Batch, Dict[str, Examples]]], layers: Sequence[str]
+                    ) -> Dict[str, Examples]:
+    """Merge per-batch top-k as they arrive, in batch order (early arrivals wait), so ties go
+    to the earlier image whatever order workers finish in: the in-process result exactly."""
+    pending: Dict[int, Dict[str, Examples]] = {}
+    result: Dict[str, Examples] = {}
+    expected = 0
+    for batch, part in parts:
+        pending[batch[0]] = part
+        while expected in pending:
+            part = pending.pop(expected)
+            result = part if not result else {n: merge_examples(result[n], part[n])
+                                              for n in layers}
+            expected += 1
+    return result
+
+
+def _run_batches(model: Model, batches: Iterator[Batch], opts: BatchOptions,
+                 ray_address: Optional[str], ray_workers: Optional[int],
+                 ray_cpus_per_worker: int) -> Dict[str, Examples]:
+    """Every batch's top-k merged into one: in this process, or on Ray actors given an address."""
+    if ray_address is None:
+        return _merge_in_order(((b, examples_task(model, b, opts)) for b in batches),
+                               opts.layers)
+    from lucid_vgg.recipes.ray_executor import RayExecutor
+
+    executor = RayExecutor(model, opts, ray_address, workers=ray_workers,
+                           cpus_per_worker=ray_cpus_per_worker, task=examples_task,
+                           describe=describe_batch)
+    try:
+        return _merge_in_order(executor.run(batches), opts.layers)
+    finally:
+        executor.close()
+
+
 def dataset_examples(model: Model, layers: Union[LayerRef, Sequence[LayerRef]],
                      images: Union[PathLike, Mapping[str, ArrayLike], Iterable[ArrayLike]],
                      k: int = 8,
                      crop: Optional[int] = None, out: Optional[PathLike] = None,
-                     batch_size: int = 8) -> Dict[str, Examples]:
+                     batch_size: int = 8, ray_address: Optional[str] = None,
+                     ray_workers: Optional[int] = None,
+                     ray_cpus_per_worker: int = 1) -> Dict[str, Examples]:
     """For each unit of `layers`, the `k` images (and crops) that activate it most.
 
     images: a folder of PNG/JPEG files (names become the sources), a dict name -> image, or an
     iterable of [h, w, 3] arrays in [0, 1] or uint8 (indices become the sources). crop: None for the receptive field
     of the argmax, else the side in px of a square around it. out: a render output folder to
     write `examples/<layer>/<unit>_<index>.png` and `kind: "example"` rows of manifest.jsonl.
+    ray_address ("auto", "HOST:PORT", "ray://HOST:PORT" or "local"): the batches run on Ray
+    actors that load the model once (`ray_workers`, default one per GPU, else CPUs /
+    `ray_cpus_per_worker`; a killed worker's batch is retried); this process merges their
+    top-k and alone writes, so the result and files are those of the in-process run.
     """
     names = _check_layers(model, layers)
     k, batch_size = _positive(k, "k"), _positive(batch_size, "batch_size")
     crop = None if crop is None else _positive(crop, "crop")
     out_dir = _common.check_out_dir(out, "out")
+    if ray_address is not None:  # an unreachable cluster: an error now, before any image is read
+        from lucid_vgg.recipes import ray_executor
+
+        ray_executor.check_address(ray_address)
+    if out_dir is not None:  # another model's manifest there: refused before any work
+        Manifest(OutputStore(out_dir)).check_model(model_record(model))
     pairs, described = _image_source(images)
     fields = {name: receptive_field(model, name) for name in names} if crop is None else {}
-    result: Dict[str, Examples] = {}
-    for batch_names, arrays in _batches(pairs, batch_size):
-        part = examples_for_batch(model, names, arrays, batch_names, k, crop, fields)
-        result = part if not result else {n: merge_examples(result[n], part[n]) for n in names}
-    if not result:
+    batches = ((i, batch_names, arrays)
+               for i, (batch_names, arrays) in enumerate(_batches(pairs, batch_size)))
+    first = next(batches, None)  # no images: an error before any worker starts
+    if first is None:
         raise ValueError("images is empty: give at least one image")
+    opts = BatchOptions(tuple(names), k, crop, fields)
+    result = _run_batches(model, itertools.chain([first], batches), opts, ray_address,
+                          ray_workers, ray_cpus_per_worker)
     if out_dir is not None:
         settings = {"k": k, "crop": crop, "images": described}
         write_examples(model, result, out_dir, settings)
     return result
 
 
-def package_version() -> str:
-    """lucid-vgg's installed version ("unknown" when run from a tree that is not installed)."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("lucid-vgg")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def model_fingerprint(model: Model) -> str:
-    """A short hash of the model's serialized graph: which weights made a manifest's rows."""
-    data = model.graph_def.SerializeToString(deterministic=True)
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
 def write_examples(model: Model, examples: Dict[str, Examples], out: PathLike,
                    settings: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Write every crop as `<out>/examples/<layer>/<unit:04d>_<index>.png` and append one
-    manifest row per crop to `<out>/manifest.jsonl` (kind "example"); model.json if absent."""
-    out = os.fspath(out)
-    version = package_version()
-    os.makedirs(out, exist_ok=True)
-    ident = {"name": model.name, "fingerprint": model_fingerprint(model)}
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    _write_model_json(model, out, ident, settings, list(examples), version)
+    """Write every crop as `<out>/examples/<layer>/<unit:04d>_<index>.png` (atomically) and append
+    one `kind: "example"` row per crop to `<out>/manifest.jsonl`, through the manifest of
+    render_model (same row format, model fingerprint and durable appends); model.json if absent.
+    Another model's manifest there is refused before anything is written."""
+    store = OutputStore(out)
+    book = Manifest(store)
+    ident = model_record(model)
+    book.check_model(ident)
+    if not store.exists(MODEL_JSON):
+        book.write_model_json(ident, layer_records(model, examples), settings)
     rows = []
     for layer, ex in examples.items():
         for u in range(ex.values.shape[0]):
             for index, entry in enumerate(ex.unit(u)):
                 rel = f"examples/{_common.safe_name(layer)}/{u:04d}_{index}.png"
-                _common.save_png(entry["crop"] / 255.0, os.path.join(out, rel))
-                with open(os.path.join(out, rel), "rb") as f:
-                    digest = hashlib.sha256(f.read()).hexdigest()
-                rows.append({"layer": layer, "unit": u, "kind": "example", "index": index,
-                             "file": rel, "sha256": digest, "objective": None,
-                             "settings": settings, "settings_key": key, "model": ident,
-                             "version": version,
-                             "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                             "activation": entry["activation"],
-                             "source": {"image": entry["source"], "box": entry["box"]}})
-    with open(os.path.join(out, "manifest.jsonl"), "a", encoding="utf-8") as f:
-        f.writelines(json.dumps(r) + "\n" for r in rows)
+                data = serialize_array(entry["crop"] / 255.0, fmt="png")
+                store.write_bytes(rel, data)
+                row = make_row(layer, u, "example", index, rel, sha256_bytes(data), None, settings,
+                               ident, activation=entry["activation"],
+                               source={"image": entry["source"], "box": entry["box"]})
+                book.append(row)
+                rows.append(row)
     return rows
-
-
-def _write_model_json(model: Model, out: str, ident: Dict[str, str], settings: Dict[str, Any],
-                      layers: List[str], version: str) -> None:
-    path = os.path.join(out, "model.json")
-    if os.path.exists(path):
-        return
-    entries = [{"name": layer.name, "depth": layer.depth, "tags": sorted(layer.tags)}
-               for layer in model.layers if layer.name in layers]
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"model": ident, "layers": entries, "settings": settings, "version": version},
-                  f, indent=1)

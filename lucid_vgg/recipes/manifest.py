@@ -48,13 +48,11 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def model_fingerprint(model: Model) -> str:
-    """SHA-256 of the model's frozen graph, serialised deterministically (the digest modelzoo's
-    cache sidecar records for the same graph): another graph or other weights, another print."""
-    from modelzoo.util import serialize_graph_def
-
+    """The model's `fingerprint()` (its frozen graph's SHA-256, or a Keras model's architecture
+    and weights), computed once per Model object: another graph or other weights, another print."""
     cached = model.__dict__.get("_lucid_vgg_fingerprint")
     if cached is None:
-        cached = sha256_bytes(serialize_graph_def(model.graph_def))
+        cached = model.fingerprint()
         model.__dict__["_lucid_vgg_fingerprint"] = cached
     return str(cached)
 

@@ -1,15 +1,16 @@
-"""render_model's batches on a Ray cluster: one actor per worker holds the model, one task per batch.
+"""Batches on a Ray cluster: one actor per worker holds the model, one task per batch.
 
-The frozen graph goes into Ray's object store once (so every worker renders exactly the graph
-whose fingerprint the manifest records); each actor parses it once and keeps it. A worker that
-dies (killed, out of memory) is restarted by Ray and its batch retried (`max_restarts`,
-`max_task_retries`); workers return PNG bytes, never write, so nothing is written twice.
-Ray is optional (`pip install 'lucid-vgg[ray]'`) and imported only here.
+The frozen graph goes into Ray's object store once (so every worker runs exactly the graph
+whose fingerprint the manifest records); each actor parses it once and keeps it. An executor
+runs one task function, `task(model, batch, opts)`: render_model's `render_batch` by default,
+dataset_examples' per-batch top-k too. A worker that dies (killed, out of memory) is restarted
+by Ray and its batch retried (`max_restarts`, `max_task_retries`); workers return results,
+never write, so nothing is written twice. Ray is optional (`pip install 'lucid-vgg[ray]'`) and
+imported only here.
 """
-import copy
 import os
 import socket
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from lucid_vgg.recipes.unit_batches import BatchResult, BatchSpec, RenderOptions, render_batch
 from modelzoo.vision_base import Model
@@ -99,19 +100,21 @@ def worker_plan(resources: Dict[str, float], workers: Optional[int],
     return workers, 1 if gpus else 0
 
 
-def shippable(model: Model) -> Model:
-    """A copy of `model` that pickles: without its graph (sent separately) and without the
-    activation functions get_activations caches (tf.functions do not pickle)."""
-    clean = copy.copy(model)
-    for cache in ("_activation_fns", "_graph_def", "_given_graph_id"):
-        clean.__dict__.pop(cache, None)
-    return clean
+#: What a Ray worker runs per batch: task(model, batch, opts) -> a small, picklable result.
+Task = Callable[[Model, Any, Any], Any]
 
 
-class UnitRenderer:
-    """The body of a Ray worker: the model, loaded once, renders batch after batch."""
+def describe_render_batch(spec: BatchSpec) -> str:
+    """What a render_model batch was doing, for the error when its worker keeps dying."""
+    return (f"rendering {spec.layer} {spec.kind} units {list(spec.units)}; the finished units "
+            "are saved, rerun to resume")
 
-    def __init__(self, model: Model, graph_bytes: bytes, opts: RenderOptions, threads: int) -> None:
+
+class ModelWorker:
+    """The body of a Ray worker: the model, loaded once, runs `task` on batch after batch."""
+
+    def __init__(self, model: Model, graph_bytes: bytes, task: Task, opts: Any,
+                 threads: int) -> None:
         import tensorflow as tf
 
         try:  # as many TensorFlow threads as CPUs Ray gave this worker
@@ -121,36 +124,39 @@ class UnitRenderer:
         graph_def = tf.compat.v1.GraphDef()
         graph_def.ParseFromString(graph_bytes)
         model.__dict__["_graph_def"] = graph_def
-        self.model, self.opts = model, opts
+        self.model, self.task, self.opts = model, task, opts
 
-    def render(self, spec: BatchSpec) -> BatchResult:
-        return render_batch(self.model, spec, self.opts)
+    def run(self, batch: Any) -> Any:
+        return self.task(self.model, batch, self.opts)
 
     def pid(self) -> int:
         return os.getpid()
 
 
 class RayExecutor:
-    """Runs batches on Ray actors; `run` yields (spec, result) as batches finish."""
+    """Runs `task` on batches on Ray actors; `run` yields (batch, result) as batches finish.
+    Defaults to render_model's batches; `describe(batch)` words the error of a lost batch."""
 
-    def __init__(self, model: Model, opts: RenderOptions, address: str,
-                 workers: Optional[int] = None, cpus_per_worker: int = 1) -> None:
+    def __init__(self, model: Model, opts: Any, address: str,
+                 workers: Optional[int] = None, cpus_per_worker: int = 1,
+                 task: Task = render_batch,
+                 describe: Callable[[Any], str] = describe_render_batch) -> None:
         from modelzoo.util import serialize_graph_def
 
         ray = _import_ray()
-        self.ray, self.actors = ray, []
+        self.ray, self.actors, self.describe = ray, [], describe
         self.owns_connection = connect(address)
         try:
             workers, gpus = worker_plan(ray.cluster_resources(), workers, cpus_per_worker)
         except ValueError:
             self.close()
             raise
-        remote = ray.remote(UnitRenderer).options(
+        remote = ray.remote(ModelWorker).options(
             num_cpus=cpus_per_worker, num_gpus=gpus,
             max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS)
         # held for the executor's life: a restarted worker reads the graph from it again
         self.graph_ref = ray.put(serialize_graph_def(model.graph_def))
-        self.actors = [remote.remote(shippable(model), self.graph_ref, opts, cpus_per_worker)
+        self.actors = [remote.remote(model, self.graph_ref, task, opts, cpus_per_worker)
                        for _ in range(workers)]
         self.gpus_per_worker = gpus
 
@@ -158,32 +164,35 @@ class RayExecutor:
         """The process ids of the workers (for tests that kill one)."""
         return list(self.ray.get([a.pid.remote() for a in self.actors]))
 
-    def run(self, specs: Sequence[BatchSpec]) -> Iterator[Tuple[BatchSpec, BatchResult]]:
+    def run(self, batches: Iterable[Any]) -> Iterator[Tuple[Any, Any]]:
+        """Yield (batch, result) in finishing order; `batches` is read lazily, a few per worker
+        ahead, so a long stream of batches is never all in memory."""
         ray = self.ray
-        queue = list(specs)[::-1]
-        in_flight: Dict[Any, Tuple[BatchSpec, Any]] = {}
+        queue = iter(batches)
+        in_flight: Dict[Any, Tuple[Any, Any]] = {}
         load = {id(a): 0 for a in self.actors}
 
         def fill() -> None:
             for actor in sorted(self.actors, key=lambda a: load[id(a)]):
-                while queue and load[id(actor)] < IN_FLIGHT_PER_WORKER:
-                    spec = queue.pop()
-                    in_flight[actor.render.remote(spec)] = (spec, actor)
+                while load[id(actor)] < IN_FLIGHT_PER_WORKER:
+                    batch = next(queue, _END)
+                    if batch is _END:
+                        return
+                    in_flight[actor.run.remote(batch)] = (batch, actor)
                     load[id(actor)] += 1
 
         fill()
         while in_flight:
             ready, _ = ray.wait(list(in_flight), num_returns=1)
-            spec, actor = in_flight.pop(ready[0])
+            batch, actor = in_flight.pop(ready[0])
             load[id(actor)] -= 1
             try:
                 result = ray.get(ready[0])
             except ray.exceptions.RayActorError as e:
-                raise RuntimeError(f"a Ray worker died {MAX_RESTARTS + 1} times rendering "
-                                   f"{spec.layer} {spec.kind} units {list(spec.units)}; the "
-                                   f"finished units are saved, rerun to resume ({e})") from None
+                raise RuntimeError(f"a Ray worker died {MAX_RESTARTS + 1} times "
+                                   f"{self.describe(batch)} ({e})") from None
             fill()
-            yield spec, result
+            yield batch, result
 
     def close(self) -> None:
         for actor in self.actors:
@@ -191,3 +200,6 @@ class RayExecutor:
         self.actors, self.graph_ref = [], None
         if self.owns_connection:
             self.ray.shutdown()
+
+
+_END = object()

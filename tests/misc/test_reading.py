@@ -1,12 +1,10 @@
 """misc.io.reading (read, read_handle) and load() of URLs, against real files and a real
 http.server on 127.0.0.1: caching, cache=False / 'purge', errors, io scopes, lists of URLs."""
 import gzip
-import http.server
 import io
 import json
 import os
 import socket
-import threading
 
 import numpy as np
 import pytest
@@ -15,6 +13,8 @@ from PIL import Image
 from lucid_vgg.misc.io import io_scope, load, read, read_handle
 from lucid_vgg.misc.io.reading import LUCID_CACHE_DIR_NAME, MAX_FILENAME_LENGTH, RESERVED_PATH_CHARS, local_cache_path
 from modelzoo.weights.download import DownloadError, cache_path_for
+
+from helpers import FileServer
 
 
 def _png(array):
@@ -38,34 +38,18 @@ LONG_NAME = "/" + "very-long-name_" * 20 + ".json"  # 301 characters: too long f
 FILES[LONG_NAME] = b'{"long": true}'
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    """Serves FILES (404 otherwise); `requests` records every path asked for."""
-
-    requests = []
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        Handler.requests.append(self.path)
-        body = FILES.get(self.path)
-        if body is None:
-            self.send_error(404, "Not Found")
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture(scope="module")
-def server():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+def http_files():
+    """A real HTTP server on 127.0.0.1 serving FILES."""
+    with FileServer(FILES) as srv:
+        yield srv
+
+
+@pytest.fixture
+def server(http_files):
+    """The server's base URL, with a fresh request log for each test."""
+    http_files.requests.clear()
+    return http_files.url
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +57,6 @@ def cache(tmp_path, monkeypatch):
     """Each test gets its own download cache ($LUCID_VGG_CACHE) and a fresh request log."""
     d = tmp_path / "cache"
     monkeypatch.setenv("LUCID_VGG_CACHE", str(d))
-    Handler.requests.clear()
     return d
 
 
@@ -134,11 +117,11 @@ def test_unsupported_scheme_and_unknown_encoding(tmp_path):
 
 # -- URLs through the download cache ------------------------------------------------------------
 
-def test_read_url_downloads_once_into_the_cache(server, cache):
+def test_read_url_downloads_once_into_the_cache(server, cache, http_files):
     url = server + "/data.bin"
     assert read(url) == FILES["/data.bin"]
     assert read(url) == FILES["/data.bin"]
-    assert Handler.requests == ["/data.bin"]  # the second read is a cache hit
+    assert http_files.requests == ["/data.bin"]  # the second read is a cache hit
     cached = local_cache_path(url)
     assert cached == cache_path_for(url) and cached.startswith(str(cache))
     with open(cached, "rb") as f:
@@ -146,13 +129,13 @@ def test_read_url_downloads_once_into_the_cache(server, cache):
     assert not [n for n in os.listdir(os.path.dirname(cached)) if n.endswith((".part", ".tmp"))]
 
 
-def test_cache_false_leaves_nothing_and_purge_downloads_again(server, cache):
+def test_cache_false_leaves_nothing_and_purge_downloads_again(server, cache, http_files):
     url = server + "/notes.txt"
     assert read(url, cache=False, mode="r") == "caf\u00e9 line one\nline two\n"
     assert not os.path.exists(local_cache_path(url))
     read(url)
     read(url, cache="purge")
-    assert Handler.requests == ["/notes.txt"] * 3
+    assert http_files.requests == ["/notes.txt"] * 3
 
 
 def test_read_url_errors_name_the_url(server, tmp_path):
@@ -188,14 +171,14 @@ def test_load_urls_of_each_kind(server):
     np.testing.assert_array_equal(load(server + "/arr.npy.gz"), np.arange(12).reshape(3, 4))
 
 
-def test_load_redownloads_a_damaged_cached_copy_once(server):
+def test_load_redownloads_a_damaged_cached_copy_once(server, http_files):
     url = server + "/img.png"
     damaged = local_cache_path(url)
     os.makedirs(os.path.dirname(damaged), exist_ok=True)
     with open(damaged, "wb") as f:  # a stale copy from before download records existed
         f.write(b"\x89PNG not really")
     np.testing.assert_array_equal(load(url), PIXELS / np.float32(255))
-    assert Handler.requests == ["/img.png"]
+    assert http_files.requests == ["/img.png"]
 
 
 def test_load_list_of_urls_keeps_order_and_returns_errors_in_place(server):

@@ -1,9 +1,7 @@
 """modelzoo.aligned_activations: Lucid's pages fetched from a real http.server on 127.0.0.1 through
 the download module, the covariance push checked against NumPy, and the offline error."""
-import http.server
 import io
 import os
-import threading
 
 import numpy as np
 import pytest
@@ -12,6 +10,8 @@ from modelzoo import aligned_activations as aa
 from modelzoo.caffe_models import VGG16_caffe
 from modelzoo.vision_base import Layer
 from modelzoo.weights.download import DownloadError
+
+from helpers import FileServer
 
 ROWS, DEPTH = {"conv1_1_conv1_1": 4, "conv2_1_conv2_1": 6}, 3  # per page; layer depth 4 or 6
 PAGES = {}  # URL path -> .npy bytes
@@ -29,32 +29,18 @@ for _layer in ROWS:
         PAGES[f"/aligned-activations/VGG16_caffe/{_layer}-{_p:05d}-of-01000.npy"] = buf.getvalue()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    requests = []
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        Handler.requests.append(self.path)
-        body = PAGES.get(self.path)
-        if body is None:
-            self.send_error(404, "Not Found")
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture(scope="module")
-def server():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+def http_files():
+    """A real HTTP server on 127.0.0.1 serving PAGES."""
+    with FileServer(PAGES) as srv:
+        yield srv
+
+
+@pytest.fixture
+def server(http_files):
+    """The server's base URL, with a fresh request log for each test."""
+    http_files.requests.clear()
+    return http_files.url
 
 
 def layer(name, depth):
@@ -67,7 +53,6 @@ def fresh(tmp_path, monkeypatch):
     monkeypatch.setenv("LUCID_VGG_CACHE", str(tmp_path / "cache"))
     for f in (aa.get_aligned_activations, aa.layer_covariance, aa.layer_inverse_covariance):
         f.cache_clear()
-    Handler.requests.clear()
 
 
 def test_url_template_is_lucids():
@@ -78,16 +63,16 @@ def test_url_template_is_lucids():
                        "conv4_1_conv4_1-00003-of-01000.npy")
 
 
-def test_download_stacks_pages_and_caches(server, monkeypatch):
+def test_download_stacks_pages_and_caches(server, monkeypatch, http_files):
     monkeypatch.setattr(aa, "PATH_TEMPLATE", server + "/aligned-activations/{}/{}-{:05d}-of-01000.npy")
     c11 = layer("conv1_1/conv1_1", 4)
     acts = c11.activations  # Lucid's Layer.activations
     want = np.vstack([_page("conv1_1_conv1_1", p) for p in range(aa.NUMBER_OF_PAGES)])
     np.testing.assert_array_equal(acts, want)
-    assert len(Handler.requests) == aa.NUMBER_OF_PAGES
+    assert len(http_files.requests) == aa.NUMBER_OF_PAGES
     aa.get_aligned_activations.cache_clear()
     np.testing.assert_array_equal(aa.get_aligned_activations(c11), want)
-    assert len(Handler.requests) == aa.NUMBER_OF_PAGES  # second read: from the disk cache
+    assert len(http_files.requests) == aa.NUMBER_OF_PAGES  # second read: from the disk cache
 
 
 def test_push_activations_matches_numpy(server, monkeypatch):

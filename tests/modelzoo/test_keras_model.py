@@ -128,6 +128,22 @@ def test_recipes_on_a_keras_model(tiny_keras, rng_images, tmp_path):
     assert np.all(np.isfinite(cells))
 
 
+def test_fingerprint_names_the_weights_not_the_wrapper(tiny_keras, tiny_model):
+    """render_model's manifest tells models apart by fingerprint: equal for two wrappers of one
+    Keras model, different after its weights change and from the frozen graph's."""
+    again = KerasModel(tiny_keras.keras_model, image_value_range=CAFFE_RANGE, is_BGR=True)
+    before = again.fingerprint()
+    assert tiny_keras.fingerprint() == before != tiny_model.fingerprint()
+    weight = tiny_keras.keras_model.weights[0]
+    saved = weight.numpy()
+    try:
+        weight.assign(saved + 1.0)
+        changed = KerasModel(tiny_keras.keras_model, image_value_range=CAFFE_RANGE, is_BGR=True)
+        assert changed.fingerprint() != before
+    finally:
+        weight.assign(saved)
+
+
 def test_functional_cnn_with_dense_head_and_relu6():
     """A user's model: layers of any kind, objectives on dense units, Relu6 activations."""
     inp = keras.Input((24, 24, 3))

@@ -357,3 +357,15 @@ def test_graph_that_does_not_import_is_explained():
     gd.node.add(name="x", op="NoSuchOpAnywhere")
     with pytest.raises(ValueError, match="does not import into TensorFlow"):
         list_layer_ops(gd)
+
+
+def test_a_model_pickles_without_its_graph_or_cached_activation_functions(tiny_model):
+    """Ray ships models to workers by pickling: get_activations' tf.functions must not go along."""
+    import pickle  # pylint: disable=import-outside-toplevel
+    import numpy as np  # pylint: disable=import-outside-toplevel
+    images = np.zeros((1, 32, 32, 3), np.float32)
+    before = tiny_model.get_activations(images, "conv1_1/conv1_1")
+    copy = pickle.loads(pickle.dumps(tiny_model))
+    assert "_activation_fns" not in copy.__dict__ and copy.__dict__.get("_graph_def") is None
+    copy.__dict__["_graph_def"] = tiny_model.graph_def  # the tiny graph has no file: ship it, as Ray does
+    np.testing.assert_array_equal(copy.get_activations(images, "conv1_1/conv1_1"), before)

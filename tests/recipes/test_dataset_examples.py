@@ -123,6 +123,22 @@ def test_out_writes_crops_and_manifest_rows(tiny_model, photos, tmp_path):
         assert r["source"]["image"] in os.listdir(folder)
 
 
+def test_out_shares_render_models_manifest_and_refuses_another_models(tiny_model, photos,
+                                                                      tmp_path):
+    from lucid_vgg.recipes import manifest  # pylint: disable=import-outside-toplevel
+    out = tmp_path / "render"
+    dx.dataset_examples(tiny_model, [C21], photos[:2], k=1, out=str(out))
+    rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert {r["model"]["fingerprint"] for r in rows} == {manifest.model_fingerprint(tiny_model)}
+    assert all(r["settings_key"] == manifest.settings_key(r["settings"]) for r in rows)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "model.json").write_text(json.dumps({"model": {"name": "X", "fingerprint": "f" * 64}}))
+    with pytest.raises(manifest.ManifestMismatchError, match="another model"):
+        dx.dataset_examples(tiny_model, [C21], photos[:2], k=1, out=str(other))
+    assert sorted(os.listdir(other)) == ["model.json"]
+
+
 def test_fewer_images_than_k_leaves_empty_slots(tiny_model, photos):
     got = dx.dataset_examples(tiny_model, C11, photos[:2], k=5)[C11]
     assert np.isinf(got.values[:, 2:]).all() and all(len(got.unit(u)) == 2 for u in range(8))

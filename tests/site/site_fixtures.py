@@ -7,6 +7,7 @@ import numpy as np
 
 from lucid_vgg.misc import io as mio
 from lucid_vgg.recipes.dataset_examples import dataset_examples
+from lucid_vgg.recipes.manifest import model_fingerprint
 
 C11, C12, C21 = "conv1_1/conv1_1", "conv1_2/conv1_2", "conv2_1/conv2_1"
 #: layer -> units with pictures (conv1_2 only partly rendered)
@@ -22,11 +23,11 @@ def picture(layer_i, unit, kind_i, side=32):
     return img.astype(np.float32)
 
 
-def _row(model_name, layer, unit, kind, index, file, objective):
+def _row(model_name, fingerprint, layer, unit, kind, index, file, objective):
     settings = {"size": 32, "steps": 16, "seed": unit, "kind": kind}
     return {"layer": layer, "unit": unit, "kind": kind, "index": index, "file": file,
             "sha256": "0" * 64, "objective": objective, "settings": settings,
-            "settings_key": f"key{kind}", "model": {"name": model_name, "fingerprint": "f" * 16},
+            "settings_key": f"key{kind}", "model": {"name": model_name, "fingerprint": fingerprint},
             "version": "0.1.0", "finished": "2026-12-03T06:00:00+00:00"}
 
 
@@ -35,8 +36,9 @@ def make_render_out(root, model, model_name="TinyVGG", photos=None):
     os.makedirs(root, exist_ok=True)
     layers = [{"name": la.name, "depth": la.depth, "tags": sorted(la.tags)}
               for la in model.layers if la.name in RENDERED]
+    fingerprint = model_fingerprint(model)
     with open(os.path.join(root, "model.json"), "w") as f:
-        json.dump({"model": {"name": model_name, "fingerprint": "f" * 16}, "layers": layers,
+        json.dump({"model": {"name": model_name, "fingerprint": fingerprint}, "layers": layers,
                    "settings": {"size": 32, "steps": 16}, "version": "0.1.0"}, f)
     rows = []
     for li, (layer, units) in enumerate(RENDERED.items()):
@@ -48,7 +50,7 @@ def make_render_out(root, model, model_name="TinyVGG", photos=None):
                 file = f"{stem}/{unit:04d}_{kind}_{index}.png"
                 os.makedirs(os.path.join(root, stem), exist_ok=True)
                 mio.save(picture(li, unit, ki), os.path.join(root, file))
-                rows.append(_row(model_name, layer, unit, kind, index, file, 1.0 + unit + ki))
+                rows.append(_row(model_name, fingerprint, layer, unit, kind, index, file, 1.0 + unit + ki))
     stale = dict(rows[0], objective=-99.0)  # an older row for the same image: the later wins
     with open(os.path.join(root, "manifest.jsonl"), "w") as f:
         f.writelines(json.dumps(r) + "\n" for r in [stale] + rows)
