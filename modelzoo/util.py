@@ -26,6 +26,8 @@ METADATA_NODE = "lucid_metadata_json"
 metadata_node_name = METADATA_NODE
 #: The name this project wrote before it used Lucid's (graphs and caches built then still load).
 _OLD_METADATA_NODE = "lucid_meta_json"
+#: Both names: nodes that only describe the graph (how to feed it), not part of what it computes.
+METADATA_NODES = (METADATA_NODE, _OLD_METADATA_NODE)
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -326,7 +328,7 @@ def infuse_metadata(graph_def: tf.compat.v1.GraphDef, info: Dict[str, Any]) -> N
 
 def extract_metadata(graph_def: tf.compat.v1.GraphDef) -> Optional[Dict[str, Any]]:
     """The metadata infused into `graph_def` (Lucid's node, or this project's older one), or None."""
-    for name in (METADATA_NODE, _OLD_METADATA_NODE):
+    for name in METADATA_NODES:
         for node in graph_def.node:
             if node.name == name:
                 return json.loads(node.attr["value"].tensor.string_val[0].decode("utf-8"))

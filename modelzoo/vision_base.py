@@ -25,8 +25,8 @@ from modelzoo.types import Activations, ImageShape, LayerNames, ValueRange
 from modelzoo.layer import Layer, as_layers as _as_layers
 from modelzoo.layer_ops import derive_layers, layer_depths, min_input_size, output_index_problem
 from modelzoo.wordnet import synset_from_id
-from modelzoo.util import (forget_xy, load_graphdef, load_text_labels, serialize_graph_def,
-                           subgraph)
+from modelzoo.util import (METADATA_NODES, forget_xy, load_graphdef, load_text_labels,
+                           serialize_graph_def, subgraph)
 
 IMAGENET_MEAN = np.array([123.68, 116.779, 103.939])
 IMAGENET_MEAN_BGR = np.flip(IMAGENET_MEAN, 0)
@@ -101,9 +101,15 @@ class Model:
         return self._graph_def
 
     def fingerprint(self) -> str:
-        """SHA-256 (hex) of what this model computes: its frozen graph, serialised
-        deterministically (the digest the cache records). Manifests use it to tell models apart."""
-        return hashlib.sha256(serialize_graph_def(self.graph_def)).hexdigest()
+        """SHA-256 (hex) of what this model computes: its frozen graph without the metadata node,
+        serialised deterministically, so graphs that differ only in their notes (e.g. the metadata
+        node's older name in caches built before) print alike. Manifests use it to tell models
+        apart."""
+        computing = tf.compat.v1.GraphDef()
+        computing.CopyFrom(self.graph_def)
+        del computing.node[:]
+        computing.node.extend(n for n in self.graph_def.node if n.name not in METADATA_NODES)
+        return hashlib.sha256(serialize_graph_def(computing)).hexdigest()
 
     def load_graphdef(self) -> tf.compat.v1.GraphDef:
         """Lucid tutorials call this before rendering; here it just loads the graph now, so a

@@ -369,3 +369,33 @@ def test_a_model_pickles_without_its_graph_or_cached_activation_functions(tiny_m
     assert "_activation_fns" not in copy.__dict__ and copy.__dict__.get("_graph_def") is None
     copy.__dict__["_graph_def"] = tiny_model.graph_def  # the tiny graph has no file: ship it, as Ray does
     np.testing.assert_array_equal(copy.get_activations(images, "conv1_1/conv1_1"), before)
+
+
+def test_fingerprint_ignores_the_metadata_node_not_the_weights(tiny_model):
+    """Caches built before the metadata node took Lucid's name hold the same computation: the
+    manifests' fingerprint must not tell them apart, but any other change must."""
+    import copy as copy_module  # pylint: disable=import-outside-toplevel
+    import numpy as np  # pylint: disable=import-outside-toplevel
+    from modelzoo import util  # pylint: disable=import-outside-toplevel
+
+    def variant(edit):
+        model = copy_module.copy(tiny_model)
+        graph_def = tf.compat.v1.GraphDef()
+        graph_def.CopyFrom(tiny_model.graph_def)
+        edit(graph_def)
+        model.__dict__["_graph_def"] = graph_def
+        return model
+
+    def old_metadata_name(graph_def):
+        util.infuse_metadata(graph_def, {"input_name": "input"})
+        for node in graph_def.node:
+            if node.name == util.METADATA_NODE:
+                node.name = "lucid_meta_json"
+
+    def other_weights(graph_def):
+        const = next(n for n in graph_def.node if n.op == "Const" and n.attr["value"].tensor.tensor_content)
+        values = tf.make_ndarray(const.attr["value"].tensor) + np.float32(1)
+        const.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(values))
+
+    assert variant(old_metadata_name).fingerprint() == tiny_model.fingerprint()
+    assert variant(other_weights).fingerprint() != tiny_model.fingerprint()
