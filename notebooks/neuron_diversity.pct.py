@@ -56,7 +56,8 @@ STEPS = 8 if QUICK else 512   # optimisation steps
 BATCH = 4                     # images per unit (Lucid: 4)
 # Full settings (128 px, 512 steps, 6 units x 4 images) on 2 CPU cores: about 19 min (1152 s, TF
 # 2.21 on an Intel Xeon with AVX-512; a CI run shared the machine for the first 6 min, load
-# average 2-3).
+# average 2-3). The pictures below are from a re-run on the final code (Lucid's nearest-neighbour
+# rotation) on an AMD EPYC (AVX2 only) at low priority beside other jobs (load 3-7): 2316 s.
 
 # %% [markdown]
 # ## Import, load the model
