@@ -13,28 +13,7 @@ from lucid_vgg.recipes import dataset_examples as dx
 
 ray = pytest.importorskip("ray", reason="the `ray` extra: pip install -e '.[ray]'")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TESTS = os.path.join(ROOT, "tests")
 C11, C21, C31 = "conv1_1/conv1_1", "conv2_1/conv2_1", "conv3_1/conv3_1"
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A local Ray cluster on 127.0.0.1 whose workers import this checkout and tests/conftest
-    (the tiny model's class); shut down after the module (as test_render_model_ray's)."""
-    if ray.is_initialized():
-        ray.shutdown()
-    saved = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, TESTS, saved) if p)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-             _node_ip_address="127.0.0.1")
-    yield ray.get_runtime_context().gcs_address
-    ray.shutdown()
-    if saved is None:
-        os.environ.pop("PYTHONPATH", None)
-    else:
-        os.environ["PYTHONPATH"] = saved
 
 
 @pytest.fixture(scope="module")

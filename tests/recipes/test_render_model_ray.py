@@ -17,7 +17,6 @@ from lucid_vgg.recipes._common import load_png
 ray = pytest.importorskip("ray", reason="the `ray` extra: pip install -e '.[ray]'")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TESTS = os.path.join(ROOT, "tests")
 L11 = "conv1_1/conv1_1"
 FAST = dict(size=16, steps=2, transforms=[], batch_size=2, layers=[L11])
 
@@ -25,26 +24,6 @@ FAST = dict(size=16, steps=2, transforms=[], batch_size=2, layers=[L11])
 def rows_of(out):
     with open(os.path.join(out, "manifest.jsonl"), encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A local Ray cluster on 127.0.0.1 whose workers import this checkout and tests/conftest
-    (the tiny model's class); shut down after the module."""
-    if ray.is_initialized():
-        ray.shutdown()
-    saved = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, TESTS, saved) if p)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-             _node_ip_address="127.0.0.1")
-    address = ray.get_runtime_context().gcs_address
-    yield address
-    ray.shutdown()
-    if saved is None:
-        os.environ.pop("PYTHONPATH", None)
-    else:
-        os.environ["PYTHONPATH"] = saved
 
 
 def crash_once(marker):
