@@ -1,21 +1,16 @@
 """benchmarks/_bench.py, the plumbing every benchmark script shares: options, timing, records."""
-import importlib
 import os
-import sys
 
 import numpy as np
 import pytest
 
-BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "benchmarks")
+from benchmark_scripts import benchmark_module
+
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, BENCHMARKS)
-    try:
-        yield importlib.import_module("_bench")
-    finally:
-        sys.path.remove(BENCHMARKS)
+    return benchmark_module("_bench")
 
 
 class FakeClock:

@@ -1,21 +1,15 @@
 """benchmarks/extrapolate_units.py: time for every conv unit of VGG16 from measured ms/step."""
-import importlib
 import json
-import os
-import sys
 
 import pytest
 
-BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "benchmarks")
+from benchmark_scripts import benchmark_module
+
 
 
 @pytest.fixture(scope="module")
 def ex():
-    sys.path.insert(0, BENCHMARKS)
-    try:
-        return importlib.import_module("extrapolate_units")
-    finally:
-        sys.path.remove(BENCHMARKS)
+    return benchmark_module("extrapolate_units")
 
 
 CASES = [{"layer": "conv4_1", "batch": 1, "ms_per_step": 10.0, "build_s": 2.0},

@@ -1,22 +1,15 @@
 """benchmarks/peers.py's pure logic (tables, ratios, order of cases, options) and lucid_shim's
 module aliasing and tf.contrib.image.rotate stand-in; no timings are asserted."""
 import importlib
-import os
 import sys
 import types
 
 import numpy as np
 import pytest
 
-BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "benchmarks")
+from benchmark_scripts import benchmark_module
 
-
-def _load(name):
-    sys.path.insert(0, BENCHMARKS)
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(BENCHMARKS)
+_load = benchmark_module
 
 
 @pytest.fixture(scope="module")
