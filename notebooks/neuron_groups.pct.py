@@ -56,8 +56,8 @@ STEPS = 8 if QUICK else 512         # optimisation steps
 N_GROUPS = 3 if QUICK else 6        # number of NMF groups (Lucid: 6)
 # Full settings (224 px photo, 80 px icons, 512 steps) on 2 CPU cores: about 5 min (289 s, TF
 # 2.21 on an Intel Xeon with AVX-512; load average 0.2-2.4, the machine was nearly idle). The
-# pictures below are from a re-run on an AMD EPYC (AVX2 only) shared with other jobs (load
-# average 3-6): 927 s.
+# pictures below are from a re-run on the final code (Lucid's nearest-neighbour rotation) on an
+# AMD EPYC (AVX2 only) shared with four other jobs (load average 8-15): 1122 s.
 
 # %% [markdown]
 # ## Import, load the model
