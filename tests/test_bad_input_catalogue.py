@@ -1204,6 +1204,18 @@ rows(ValueError, ("unknown layer", "conv1_1"),
      extrapolate_units_unknown_layer=lambda c: extrapolate_units().source_layer("conv6_1", ["conv4_1"]))
 # -- end peers-bench -------------------------------------------------------------------------------
 
+# -- fast preset (issue 18 point 3): lucid_vgg.optvis.presets -------------------------------------
+def _presets():
+    from lucid_vgg.optvis import presets
+    return presets
+
+
+rows(ValueError, ("steps must be an int in [1, 1,000,000]", "got 0"),
+     preset_fast_steps_zero=lambda c: _presets().fast_steps(0))
+rows(ValueError, ("preset must be one of", "'lucid'", "'fast'", "'quick'"),
+     preset_unknown_name=lambda c: _presets().recipe_settings("quick", 512))
+# -- end fast preset -------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -1310,7 +1322,12 @@ cli_rows(2,
          ("render_model_kinds_unknown", ["render-model", "{out}", "--kinds", "positive,postive", "{mp}"],
           ["kinds must be", "'postive'"]),
          ("render_model_unit_out_of_range", ["render-model", "{out}", "--layers", C21, "--units", "0-999",
-                                             "{mp}"], ["unit 128 is out of range"]))
+                                             "{mp}"], ["unit 128 is out of range"]),
+         ("render_model_fast_preset_zero_steps", ["render-model", "{out}", "--layers", C21, "--preset",
+                                                  "fast", "--steps", "0", "{mp}"],
+          ["steps must be an int in [1, 1,000,000]"]),
+         ("render_layer_preset_unknown", ["render-layer", C21, "{out}", "--preset", "quick", "{mp}"],
+          ["--preset", "invalid choice", "'quick'"]))
 cli_rows(1,
          ("layers_missing_pb", ["layers", "--model-pb", "{missing}"], ["GraphFileNotFound", "does not exist"]),
          ("layers_corrupt_pb", ["layers", "--model-pb", "{garbage}"], ["CorruptGraphError", "not a valid GraphDef"]),

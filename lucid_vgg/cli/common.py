@@ -7,6 +7,8 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Set
 
+from lucid_vgg.optvis.presets import PRESETS
+
 if TYPE_CHECKING:  # for annotations only: modelzoo imports TensorFlow
     from modelzoo.vision_base import Model
 
@@ -97,6 +99,14 @@ def add_keras_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-range", metavar="LOW,HIGH", type=value_range, default=None,
                         help="pixel range the --keras-model expects (default 0,1)")
     parser.add_argument("--bgr", action="store_true", help="the --keras-model takes BGR images")
+
+
+def add_preset_argument(parser: argparse.ArgumentParser) -> None:
+    """`--preset lucid|fast`: Lucid's optimizer and --steps, or the fast setting (Adam 0.3 for a
+    third of --steps; lucid_vgg.optvis.presets)."""
+    parser.add_argument("--preset", choices=PRESETS, default="lucid",
+                        help="lucid: Adam 0.05 for --steps (default); fast: Adam 0.3 for a third of "
+                             "--steps, about the same final activation (BENCHMARKS.md)")
 
 
 def keras_model_of(args: argparse.Namespace) -> Optional["Model"]:

@@ -4,8 +4,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, List
 
-from lucid_vgg.cli.common import (UsageError, add_keras_arguments, graph_names, int_at_least,
-                                  keras_model_of, usage_errors, zoo_model)
+from lucid_vgg.cli.common import (UsageError, add_keras_arguments, add_preset_argument, graph_names,
+                                  int_at_least, keras_model_of, usage_errors, zoo_model)
 from lucid_vgg.optvis.limits import MAX_STEPS
 
 if TYPE_CHECKING:  # for annotations only: modelzoo imports TensorFlow
@@ -86,11 +86,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks instead of one-line errors (as lucid-vgg --debug)")
     add_keras_arguments(parser)
+    add_preset_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Render the layer's units; 0, or 130 when interrupted (finished units stay saved)."""
     from lucid_vgg import recipes
+    from lucid_vgg.optvis import presets
     from lucid_vgg.recipes import _common, layer_renders
 
     def say(text):
@@ -101,8 +103,9 @@ def run(args: argparse.Namespace) -> int:
     with usage_errors():  # the model's layer table and the arguments: before any weights load
         layer = model.get_layer(args.layer)
         units = None if args.units is None else expand_units(args.units, layer)
+        settings = presets.recipe_settings(args.preset, args.steps)
         layer_renders.check_render_layer(model, layer.name, args.out_dir, units, args.size,
-                                         args.steps, args.batch_size)
+                                         settings["steps"], args.batch_size)
     model.load_graphdef()  # a missing or corrupt graph: a runtime failure (exit 1)
     if layer.name not in graph_names(model):  # as `render` says it
         # pylint: disable-next=protected-access
@@ -118,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         _, info = recipes.render_layer(
             model, layer.name, out_dir=args.out_dir, units=units, size=args.size,
-            steps=args.steps, batch_size=args.batch_size, seed=args.seed,
+            batch_size=args.batch_size, seed=args.seed, **settings,
             use_fixed_seed=args.fixed_seed, return_info=True, progress=progress)
     except KeyboardInterrupt:
         print(f"lucid-vgg render-layer: interrupted; {saved[0]} units are saved in {args.out_dir}; "

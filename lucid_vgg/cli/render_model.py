@@ -4,7 +4,8 @@ import argparse
 import sys
 from typing import List
 
-from lucid_vgg.cli.common import UsageError, int_at_least, usage_errors, zoo_model
+from lucid_vgg.cli.common import (UsageError, add_preset_argument, int_at_least, usage_errors,
+                                  zoo_model)
 from lucid_vgg.cli.render_layer import expand_units, parse_units
 from lucid_vgg.optvis.limits import MAX_STEPS
 
@@ -51,11 +52,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks instead of one-line errors (as lucid-vgg --debug)")
+    add_preset_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Render; 0, or 130 when interrupted (finished units stay saved and recorded)."""
     from lucid_vgg import recipes
+    from lucid_vgg.optvis import presets
     from lucid_vgg.recipes import _common, model_renders, ray_executor
     from lucid_vgg.recipes.output_store import OutputStore
 
@@ -67,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     with usage_errors():  # the arguments, the output location and the Ray address: before work
         layers = model_renders.check_layers(model, args.layers)
         model_renders.check_kinds(args.kinds)
+        settings = presets.recipe_settings(args.preset, args.steps)
         units = None
         if args.units is not None:
             units = {name: expand_units(args.units, model.get_layer(name)) for name in layers}
@@ -86,10 +90,11 @@ def run(args: argparse.Namespace) -> int:
             recipes.manifest.Manifest(OutputStore(args.out)).check_model(
                 recipes.manifest.model_record(model))
         info = model_renders.render_model(
-            model, args.out, layers=layers, kinds=args.kinds, size=args.size, steps=args.steps,
-            seed=args.seed, batch_size=args.batch_size, units=units, diverse_n=args.diverse_n,
+            model, args.out, layers=layers, kinds=args.kinds, size=args.size, seed=args.seed,
+            batch_size=args.batch_size, units=units, diverse_n=args.diverse_n,
             ray_address=args.ray_address, ray_workers=args.ray_workers,
             ray_cpus_per_worker=args.ray_cpus_per_worker,
+            **settings,
             progress=lambda done, total: say(f"{done}/{total} files"))
     except KeyboardInterrupt:
         print(f"lucid-vgg render-model: interrupted; finished files are saved and recorded in "
