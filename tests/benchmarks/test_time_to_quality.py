@@ -1,0 +1,34 @@
+"""benchmarks/time_to_quality.py: the summary of fast-vs-Lucid cases (medians, pairing by seed)."""
+import pytest
+
+from benchmark_scripts import benchmark_module
+
+
+@pytest.fixture(scope="module")
+def ttq():
+    return benchmark_module("time_to_quality")
+
+
+def _case(layer, unit, seed, preset, value):
+    return dict(layer=layer, unit=unit, seed=seed, preset=preset, value=value)
+
+
+def test_summary_pairs_by_seed_and_takes_medians(ttq):
+    cases = [_case("conv3_1", 7, 0, "lucid", 10.0), _case("conv3_1", 7, 0, "fast", 12.0),
+             _case("conv3_1", 7, 1, "lucid", 20.0), _case("conv3_1", 7, 1, "fast", 10.0),
+             _case("conv3_1", 7, 2, "lucid", 10.0),  # no fast case for seed 2: left out
+             _case("conv4_1", 0, 0, "lucid", 4.0), _case("conv4_1", 0, 0, "fast", 4.0)]
+    rows, median_ratio, n = ttq.summarize(cases)
+    assert n == 3 and median_ratio == pytest.approx(1.0)  # ratios 1.2, 0.5, 1.0
+    first = rows[0]
+    assert (first["layer"], first["seeds"]) == ("conv3_1", 2)
+    assert first["lucid"] == pytest.approx(15.0) and first["ratio"] == pytest.approx(0.85)
+
+
+def test_summary_of_nothing_has_no_ratio(ttq):
+    assert ttq.summarize([]) == ([], None, 0)
+
+
+def test_units_cover_conv3_1_to_conv5_3(ttq):
+    layers = [layer for layer, _ in ttq.UNITS]
+    assert len(ttq.UNITS) == 8 and layers[0] == "conv3_1" and layers[-1] == "conv5_3"
