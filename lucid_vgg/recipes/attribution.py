@@ -154,10 +154,20 @@ def _target_depth(model: Model, target: str) -> Optional[int]:
     return None
 
 
+def _labels(model: Model) -> List[str]:
+    try:
+        return list(model.labels or [])
+    except (RuntimeError, AttributeError):  # Model.labels raises without a labels_path
+        return []
+
+
 def _unit_index(model: Model, target: str, unit: Any, depth: Optional[int], role: str) -> int:
     """A channel index from an int or a class label, range-checked against `depth`."""
     if isinstance(unit, str):
-        labels = list(getattr(model, "labels", None) or [])
+        labels = _labels(model)
+        if not labels:
+            raise ValueError(f"{role} {unit!r} is a class label, but {model.name} has no class "
+                             "labels (no labels_path); give the unit's index instead")
         if unit not in labels:
             close = difflib.get_close_matches(unit, labels, n=3, cutoff=0.6)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
