@@ -22,7 +22,8 @@ from modelzoo.util import subgraph, upstream_nodes
 from modelzoo.vision_base import Model
 
 __all__ = ["Attribution", "SemanticDictionary", "attribute", "spatial_spatial_attribution",
-           "semantic_dictionary", "logits_layer", "unit_direction", "LOGITS_NODE"]
+           "semantic_dictionary", "channel_icons", "logits_layer", "unit_direction", "bars",
+           "overlay", "mark_position", "LOGITS_NODE"]
 
 #: VGG16's class logits (fc8's output before the softmax `prob`), present in full graphs only.
 LOGITS_NODE = "fc8/fc8"
@@ -242,30 +243,32 @@ def _check_position(position: Any, shape: Tuple[int, ...], target: str) -> Optio
 
 # -- the traced gradient ----------------------------------------------------------------------------
 @functools.lru_cache(maxsize=8)
-def _gradient_fn(model: Model, layer: str, target: str, override: "_Frozen") -> Callable:
-    """A tf.function (acts [n, ...], weights [n, c2], mask [n, h2, w2], magnitude: bool) ->
-    (scores [n], d sum(scores) / d acts), the layer's activations fed into the graph in place of
-    the layer; `override` maps op types to gradient functions while the graph is imported."""
+def _gradient_fn(model: Model, layer: str, target: str, rank: int, override: "_Frozen") -> Callable:
+    """A tf.function (acts [n, ...] of rank `rank`, weights [n, c2], mask [n, h2, w2], magnitude)
+    -> (scores [n], d sum(scores) / d acts), traced once: the layer's activations are fed into
+    the graph in place of the layer; `override` maps op types to gradient functions while the
+    graph is imported. `magnitude` picks the L2 norm over channels instead of the weighted sum."""
     from lucid_vgg.optvis.overrides import gradient_override_map
 
     runner = model.with_graph_def(subgraph(model.graph_def, [model.input_name, target]))
+    spec = [tf.TensorSpec([None] * rank, tf.float32), tf.TensorSpec([None, None], tf.float32),
+            tf.TensorSpec([None, None, None], tf.float32), tf.TensorSpec([], tf.bool)]
 
-    @tf.function(autograph=False, reduce_retracing=True)
+    @tf.function(autograph=False, input_signature=spec)
     def run(acts, weights, mask, magnitude):
         with gradient_override_map(override.mapping):
             T = runner.import_graph(tf.zeros([1, 1, 1, 3]), scope="attribution",
                                     input_map={layer + ":0": acts})
         out = T(target)
-        if magnitude:
-            per = tf.sqrt(tf.reduce_sum(tf.square(out), -1) + _EPS)
-        else:
-            per = tf.reduce_sum(out * (weights[:, None, None] if out.shape.rank == 4 else weights), -1)
+        norm = tf.sqrt(tf.reduce_sum(tf.square(out), -1) + _EPS)
+        dot = tf.reduce_sum(out * (weights[:, None, None] if out.shape.rank == 4 else weights), -1)
+        per = tf.where(magnitude, norm, dot)
         if per.shape.rank == 3:
             per = tf.reduce_sum(per * mask, [1, 2])
         grads = tf.gradients(tf.reduce_sum(per), acts)[0]
         return per, grads
 
-    return lambda acts, weights, mask, magnitude: run(acts, weights, mask, bool(magnitude))
+    return run
 
 
 def _scores_and_grads(fn: Callable, acts: np.ndarray, weights: Optional[np.ndarray],
@@ -276,7 +279,7 @@ def _scores_and_grads(fn: Callable, acts: np.ndarray, weights: Optional[np.ndarr
     for start in range(0, len(acts), batch_size):
         a, m = acts[start:start + batch_size], masks[start:start + batch_size]
         s, g = fn(tf.constant(a), tf.constant(np.repeat(w, len(a), 0)), tf.constant(m),
-                  weights is None)
+                  tf.constant(weights is None))
         scores.append(s.numpy())
         grads.append(g.numpy())
     return np.concatenate(scores), np.concatenate(grads)
@@ -317,7 +320,7 @@ def attribute(model: Model, img: ArrayLike, layer: LayerRef, target: LayerRef, u
     weights = unit_direction(model, target_name, unit, minus, depth=target_acts.shape[-1])
     pos = _check_position(position, target_acts.shape[1:], target_name)
     masks = _position_masks(target_acts.shape[1:], [pos])
-    fn = _gradient_fn(model, name, target_name, _Frozen(override))
+    fn = _gradient_fn(model, name, target_name, acts.ndim, _Frozen(override))
     alphas = (np.arange(n_steps, dtype=np.float32) + 1) / n_steps
     scaled = acts * alphas.reshape([-1] + [1] * (acts.ndim - 1))
     scores, grads = _scores_and_grads(fn, scaled, weights, np.repeat(masks, n_steps, 0),
@@ -388,7 +391,7 @@ def spatial_spatial_attribution(model: Model, img: ArrayLike, layer: LayerRef, t
     grid = positions is None
     wanted = [(y, x) for y in range(h2) for x in range(w2)] if grid else \
         [_check_position(p, target_acts.shape[1:], target_name) for p in positions]
-    fn = _gradient_fn(model, name, target_name, _Frozen(override))
+    fn = _gradient_fn(model, name, target_name, acts.ndim, _Frozen(override))
     masks = _position_masks(target_acts.shape[1:], wanted)
     _, grads = _scores_and_grads(fn, np.repeat(acts, len(wanted), 0), weights, masks, batch_size)
     maps = (acts * grads).sum(-1)
@@ -426,3 +429,44 @@ def channel_icons(model: Model, layer: LayerRef, channels: Sequence[int], size: 
         [objectives.channel(name, c, batch=i) for i, c in enumerate(channels)])
     return _common.render(model, obj, lambda: param.image(size, batch=len(channels)), steps,
                           seed=seed, **render_kw)
+
+
+# -- pictures: Lucid's svelte widgets as plain images ------------------------------------------------
+def bars(values: ArrayLike, height: int = 60, bar_width: int = 2) -> np.ndarray:
+    """`values` sorted from largest to smallest as bars [2 * height, n * bar_width, 3] around a
+    middle line, positive blue upwards and negative red downwards (Lucid's BarsWidget)."""
+    v = np.sort(np.asarray(values, np.float64).ravel())[::-1]
+    scale = np.abs(v).max() or 1.0
+    out = np.ones([2 * height, len(v) * bar_width, 3], np.float32)
+    for i, value in enumerate(v):
+        n = int(round(abs(value) / scale * (height - 1)))
+        rows = slice(height - n, height) if value > 0 else slice(height, height + n)
+        out[rows, i * bar_width:(i + 1) * bar_width] = (0.2, 0.4, 0.9) if value > 0 else (0.9, 0.25, 0.2)
+    out[height - 1:height + 1] = 0.5
+    return out
+
+
+def overlay(img: ArrayLike, amap: ArrayLike, scale: Optional[float] = None) -> np.ndarray:
+    """An attribution map [h, w] over the photo [H, W, 3]: resized (bilinear), divided by
+    `scale` (default its largest magnitude), positive blue and negative red over a faded photo."""
+    photo = _common.check_photo(img)
+    amap = np.asarray(amap, np.float32)
+    big = tf.image.resize(amap[..., None], photo.shape[:2], method="bilinear").numpy()[..., 0]
+    scale = scale or float(np.abs(amap).max()) or 1.0
+    pos, neg = np.clip(big / scale, 0, 1)[..., None], np.clip(-big / scale, 0, 1)[..., None]
+    faded = 0.35 * photo + 0.65 * photo.mean(-1, keepdims=True)
+    blue, red = np.array([0.1, 0.35, 1.0], np.float32), np.array([1.0, 0.2, 0.1], np.float32)
+    return np.clip(faded * (1 - pos - neg) + pos * blue + neg * red, 0, 1).astype(np.float32)
+
+
+def mark_position(image: ArrayLike, position: Position, grid: Tuple[int, int],
+                  color: Sequence[float] = (1.0, 0.6, 0.0)) -> np.ndarray:
+    """`image` with an outlined square over cell `position` (y, x) of a `grid` (h, w) laid over
+    it: where a layer position sits in the photo."""
+    out = np.array(image, np.float32, copy=True)
+    ch, cw = out.shape[0] / grid[0], out.shape[1] / grid[1]
+    top, left = int(position[0] * ch), int(position[1] * cw)
+    bottom, right = int((position[0] + 1) * ch) - 1, int((position[1] + 1) * cw) - 1
+    out[top:bottom + 1, [left, right]] = color
+    out[[top, bottom], left:right + 1] = color
+    return out

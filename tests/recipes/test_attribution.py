@@ -196,3 +196,13 @@ def test_vgg16_conv4_3_to_conv5_3_attribution():
     assert result.spatial.sum() > 0 and result.channels.sum() == pytest.approx(result.attr.sum(),
                                                                                rel=1e-3)
     assert attr.logits_layer(model) in (None, "fc8/fc8")
+
+
+def test_one_trace_serves_every_score_and_batch(tiny_model, photo):
+    """Units, directions, the magnitude, positions and path lengths reuse one traced function."""
+    attr.attribute(tiny_model, photo, C21, C31, 1)
+    attr.attribute(tiny_model, photo, C21, C31, n_steps=3)
+    attr.attribute(tiny_model, photo, C21, C31, np.ones(32), position=(2, 2))
+    attr.spatial_spatial_attribution(tiny_model, photo, C21, C31, positions=[(0, 0), (1, 1)])
+    fn = attr._gradient_fn(tiny_model, C21, C31, 4, attr._Frozen(None))
+    assert fn.experimental_get_tracing_count() == 1
