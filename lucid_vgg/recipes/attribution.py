@@ -341,7 +341,8 @@ def _check_units_early(model: Model, target: str, unit: Unit, minus: Unit) -> No
 
 
 class _Frozen:
-    """A mapping wrapper that hashes by identity, so lru_cache accepts override dicts."""
+    """An override dict as a cache key: equal when it maps the same op types to the same
+    gradient functions (by identity), so lru_cache accepts it."""
 
     def __init__(self, mapping: Optional[Mapping[str, Any]]) -> None:
         self.mapping = dict(mapping or {})  # holds the functions, so their ids stay unique
@@ -352,12 +353,6 @@ class _Frozen:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Frozen) and self.key == other.key
-
-    def keys(self) -> Any:
-        return self.mapping.keys()
-
-    def __getitem__(self, key: str) -> Any:
-        return self.mapping[key]
 
 
 def _position_masks(shape: Tuple[int, ...], positions: Sequence[Optional[Position]]) -> np.ndarray:
@@ -448,25 +443,28 @@ def bars(values: ArrayLike, height: int = 60, bar_width: int = 2) -> np.ndarray:
 
 def overlay(img: ArrayLike, amap: ArrayLike, scale: Optional[float] = None) -> np.ndarray:
     """An attribution map [h, w] over the photo [H, W, 3]: resized (bilinear), divided by
-    `scale` (default its largest magnitude), positive blue and negative red over a faded photo."""
+    `scale` (default the 99th percentile of its magnitude, so a few peaks do not hide the rest),
+    positive blue and negative red over a faded photo."""
     photo = _common.check_photo(img)
     amap = np.asarray(amap, np.float32)
     big = tf.image.resize(amap[..., None], photo.shape[:2], method="bilinear").numpy()[..., 0]
-    scale = scale or float(np.abs(amap).max()) or 1.0
+    scale = scale or float(np.percentile(np.abs(amap), 99)) or float(np.abs(amap).max()) or 1.0
     pos, neg = np.clip(big / scale, 0, 1)[..., None], np.clip(-big / scale, 0, 1)[..., None]
-    faded = 0.35 * photo + 0.65 * photo.mean(-1, keepdims=True)
+    faded = 0.3 * photo + 0.5 * photo.mean(-1, keepdims=True) + 0.2
     blue, red = np.array([0.1, 0.35, 1.0], np.float32), np.array([1.0, 0.2, 0.1], np.float32)
     return np.clip(faded * (1 - pos - neg) + pos * blue + neg * red, 0, 1).astype(np.float32)
 
 
 def mark_position(image: ArrayLike, position: Position, grid: Tuple[int, int],
-                  color: Sequence[float] = (1.0, 0.6, 0.0)) -> np.ndarray:
-    """`image` with an outlined square over cell `position` (y, x) of a `grid` (h, w) laid over
-    it: where a layer position sits in the photo."""
+                  color: Sequence[float] = (1.0, 0.6, 0.0), min_size: int = 9) -> np.ndarray:
+    """`image` with a 2 px square outline over cell `position` (y, x) of a `grid` (h, w) laid
+    over it (at least `min_size` px wide): where a layer position sits in the photo."""
     out = np.array(image, np.float32, copy=True)
-    ch, cw = out.shape[0] / grid[0], out.shape[1] / grid[1]
-    top, left = int(position[0] * ch), int(position[1] * cw)
-    bottom, right = int((position[0] + 1) * ch) - 1, int((position[1] + 1) * cw) - 1
-    out[top:bottom + 1, [left, right]] = color
-    out[[top, bottom], left:right + 1] = color
+    h, w = out.shape[:2]
+    cy, cx = (position[0] + 0.5) * h / grid[0], (position[1] + 0.5) * w / grid[1]
+    half = max(h / grid[0], w / grid[1], min_size) / 2
+    top, left = max(int(cy - half), 0), max(int(cx - half), 0)
+    bottom, right = min(int(cy + half), h - 1), min(int(cx + half), w - 1)
+    out[top:bottom + 1, [left, left + 1, right - 1, right]] = color
+    out[[top, top + 1, bottom - 1, bottom], left:right + 1] = color
     return out

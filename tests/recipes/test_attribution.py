@@ -206,3 +206,21 @@ def test_one_trace_serves_every_score_and_batch(tiny_model, photo):
     attr.spatial_spatial_attribution(tiny_model, photo, C21, C31, positions=[(0, 0), (1, 1)])
     fn = attr._gradient_fn(tiny_model, C21, C31, 4, attr._Frozen(None))
     assert fn.experimental_get_tracing_count() == 1
+
+
+def test_pictures_bars_overlay_and_marker():
+    picture = attr.bars([3.0, -1.0, 0.0, 1.5], height=10, bar_width=2)
+    assert picture.shape == (20, 8, 3)
+    blue, red = np.array([0.2, 0.4, 0.9], np.float32), np.array([0.9, 0.25, 0.2], np.float32)
+    assert np.allclose(picture[1, 0:2], blue) and np.allclose(picture[0, 0:2], np.ones(3))
+    assert np.allclose(picture[7, 2:4], blue) and np.allclose(picture[9, :], 0.5)  # middle line
+    assert np.allclose(picture[19, 6:8], np.ones(3)) and np.allclose(picture[12, 6:8], red)
+    photo = np.full((16, 16, 3), 0.5, np.float32)
+    amap = np.zeros((4, 4), np.float32)
+    amap[0, 0], amap[3, 3] = 1.0, -1.0
+    shown = attr.overlay(photo, amap, scale=1.0)
+    assert shown.shape == (16, 16, 3) and 0 <= shown.min() and shown.max() <= 1
+    assert shown[0, 0, 2] > 0.9 > shown[0, 0, 0] and shown[15, 15, 0] > 0.9 > shown[15, 15, 2]
+    assert np.allclose(shown[8, 2], shown[2, 8])  # zero attribution: only the faded photo
+    marked = attr.mark_position(photo, (1, 2), (4, 4), color=(1.0, 0.0, 0.0), min_size=4)
+    assert (marked[4, 8:12] == [1.0, 0.0, 0.0]).all() and (marked[6, 10] == 0.5).all()
