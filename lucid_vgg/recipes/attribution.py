@@ -219,10 +219,16 @@ def unit_direction(model: Model, target: LayerRef, unit: Unit, minus: Unit = Non
         raise ValueError("minus needs a unit to subtract from; unit=None scores the magnitude")
     if unit is None:
         return None
-    vectors = [_unit_vector(model, name, u, depth, role)
-               for role, u in (("unit", unit), ("minus", minus)) if u is not None]
-    if depth is None:
-        raise ValueError(f"the depth of {name!r} is not declared by {model.name}; pass depth=")
+    vectors = []
+    for role, u in (("unit", unit), ("minus", minus)):
+        vec = None if u is None else _unit_vector(model, name, u, depth, role)
+        if u is not None and vec is None:
+            raise ValueError(f"the depth of {name!r} is not declared by {model.name}; pass depth=")
+        if vec is not None:
+            vectors.append(vec)
+    if len(vectors) == 2 and vectors[0].shape != vectors[1].shape:
+        raise ValueError(f"unit and minus give directions of {len(vectors[0])} and "
+                         f"{len(vectors[1])} entries; they must match")
     return vectors[0] - vectors[1] if len(vectors) == 2 else vectors[0]
 
 
@@ -384,8 +390,9 @@ def spatial_spatial_attribution(model: Model, img: ArrayLike, layer: LayerRef, t
     weights = unit_direction(model, target_name, unit, depth=target_acts.shape[-1])
     h2, w2 = target_acts.shape[1:3]
     grid = positions is None
-    wanted = [(y, x) for y in range(h2) for x in range(w2)] if grid else \
-        [_check_position(p, target_acts.shape[1:], target_name) for p in positions]
+    wanted: List[Optional[Position]] = (
+        [(y, x) for y in range(h2) for x in range(w2)] if positions is None else
+        [_check_position(p, target_acts.shape[1:], target_name) for p in positions])
     fn = _gradient_fn(model, name, target_name, acts.ndim, _Frozen(override))
     masks = _position_masks(target_acts.shape[1:], wanted)
     _, grads = _scores_and_grads(fn, np.repeat(acts, len(wanted), 0), weights, masks, batch_size)
