@@ -60,7 +60,9 @@ ICON_STEPS = 4 if QUICK else 256    # optimisation steps for the icons
 N_SHOW = 2 if QUICK else 3          # channels raising a group shown (and half as many lowering it)
 N_GROUPS = 3                        # NMF groups of conv5_3 (the attribution targets)
 PATH_STEPS = 4 if QUICK else 32     # steps of the path-integrated attribution
-# Full settings: TIME_PLACEHOLDER
+# Full settings (224 px photo, 10 icons of 80 px at 256 steps) on 2 CPU cores: 891 s (TF 2.21
+# on an AMD EPYC, AVX2 only), on a machine shared with other jobs (load average 12-15, against
+# 2 cores); an earlier run at load average 7-14 took 639 s. Most of it is the icons' render.
 
 # %% [markdown]
 # ## Import, load the model and a photo
@@ -92,7 +94,8 @@ show_figure(img)
 # `conv5_3`, VGG16's last conv layer. NMF factorises the photo's `conv5_3` activations
 # `[14, 14, 512]` into a few spatial maps times channel directions; each direction is a
 # "concept" the top of the network uses on this photo. The maps show where each group fires
-# (red): typically the cat's head, its body and fur, and the background.
+# (red): on Chelsea, one group covers the eyes, one the striped forehead, one the cheeks and
+# whiskers. Parts of a face, found without any labels.
 
 # %%
 L4, L5 = "conv4_3/conv4_3", "conv5_3/conv5_3"
@@ -111,8 +114,12 @@ show_figure(tint, labels=[f"conv5_3 group {k}" for k in range(N_GROUPS)])
 # (`conv4_3`, the layer right below `conv5_3`'s block) and the gradient of a score at `target`:
 # here each group's direction, summed over all `conv5_3` positions. `.spatial` sums activation x
 # gradient over channels: one value per `conv4_3` position, **blue where the position raises the
-# group's score, red where it lowers it**. A group's map of attribution is broader and finer
-# than where the group itself fires: `conv5_3` positions see a neighbourhood of `conv4_3`.
+# group's score, red where it lowers it** (scaled to the 99th percentile, so that the peaks do
+# not hide the rest). The eyes and the nose stand out for every group: `conv4_3`'s activations
+# are largest there, and activation x gradient weighs each position by its activation. Beyond
+# them each group draws on its own region (the forehead stripes for group 1, the cheeks and
+# whiskers for group 2); the red is scattered and weak: on this photo few `conv4_3` positions
+# argue against a face part.
 
 # %%
 results = [attribution.attribute(model, img, L4, L5, directions[k]) for k in range(N_GROUPS)]
@@ -137,16 +144,17 @@ show_figure(attribution.bars(result.channels, height=50, bar_width=1))
 # %% [markdown]
 # A number per channel means little until we see what the channel detects. Lucid showed
 # precomputed spritemaps of GoogLeNet; here `attribution.channel_icons` renders the channels we
-# need (one batch, a fixed seed). Top row of the figure: the channels that raise the group
-# most; after them, the ones that lower it most. The labels give channel and attribution.
-# The positive ones are the kind of texture and part detectors that make up a cat's head or
-# fur; the negative ones respond to what is not there.
+# need (one batch, a fixed seed, also the icons of the semantic dictionary below). First the
+# channels that raise the group most, then the one that lowers it most; the labels give channel
+# and attribution. The strongest channels draw round, eye-like blobs and fur-like stripes and
+# swirls: the parts this group of `conv5_3` is made of.
 
 # %%
 pos, neg = result.top_channels(N_SHOW)
 neg = neg[:max(1, N_SHOW // 2)]
 dictionary = attribution.semantic_dictionary(model, img, L4, n_top=3)
-spots = dictionary.strongest_positions(2, min_distance=dictionary.acts.shape[0] // 4)
+h4 = dictionary.acts.shape[0]
+spots = [dictionary.strongest_positions(1)[0], (h4 // 7, h4 // 2)]  # the strongest; the forehead
 wanted = list(dict.fromkeys([*pos, *neg, *dictionary.channels[spots[0]], *dictionary.channels[spots[1]]]))
 icons = dict(zip(wanted, attribution.channel_icons(model, L4, wanted, size=ICON, steps=ICON_STEPS)))
 show_figure([icons[c] for c in [*pos, *neg]],
@@ -157,8 +165,11 @@ show_figure([icons[c] for c in [*pos, *neg]],
 #
 # The linear approximation uses the gradient at the photo's activations only. AttrChannel's
 # second method averages the gradient along the straight path from zero activations to the
-# photo's (`n_steps`); its total equals the change of the score along that path. On VGG16 the
-# two rankings mostly agree: the strongest channels stay on top.
+# photo's (`n_steps`); its total equals the change of the score along that path. Here the two
+# agree almost exactly (the printed correlation): above `conv4_3`, VGG16 is ReLUs and
+# convolutions with small biases, close to a function f with f(a x) = a f(x) for a > 0, whose
+# gradient is the same all along the path. Networks with large biases or normalisation differ
+# more.
 
 # %%
 path = attribution.attribute(model, img, L4, L5, directions[k], n_steps=PATH_STEPS)
@@ -176,7 +187,9 @@ show_figure([attribution.bars(result.channels, 40, 1), attribution.bars(path.cha
 # lower layer it relies on. The score is the magnitude (L2 norm over channels) of `conv5_3`'s
 # activation vector at that position (`unit=None`). Each picture marks the `conv5_3` position
 # (orange square) and colours the `conv4_3` positions by their attribution: a position's input
-# is a small neighbourhood around it, strongest on the object parts the position sees.
+# is a neighbourhood around it, strongest on the parts it sees: next to the left eye the eye
+# dominates, below it the eye still outweighs the cheek right under the square, and in the
+# bottom corner the fur around it.
 
 # %%
 h5 = acts5.shape[0]
@@ -205,18 +218,18 @@ show_figure([attribution.overlay(img, maps[0]), attribution.overlay(img, smooth[
 # At every position of a layer, the few channels with the largest activation, shown as their
 # feature visualisations: a dictionary from "the activation vector here" to "what the network
 # sees here". `attribution.semantic_dictionary` lists them for all `conv4_3` positions (28 x 28
-# at 224 px); we show two of the most active, far apart. Each row: the position on the photo,
-# then its strongest channels with their activations.
+# at 224 px). We look up two: the most active position (an eye) and one on the forehead. Below
+# the photos, one row per position: its strongest channels, with their activations. At the eye,
+# channels that draw round, eye-like patterns and rings; on the forehead, repeated spots and
+# fur-like swirls. Channel 479, the strongest for the eye group above, is in both.
 
 # %%
-rows, labels = [], []
+show_figure([attribution.mark_position(img, spot, (h4, h4)) for spot in spots],
+            labels=[f"conv4_3 at {spot}" for spot in spots])
 for spot in spots:
-    rows.append(attribution.mark_position(img, spot, dictionary.acts.shape[:2]))
-    labels.append(f"conv4_3 at {spot}")
-    for c, v in zip(dictionary.channels[spot], dictionary.values[spot]):
-        rows.append(icons[c])
-        labels.append(f"{c}: {v:.0f}")
-show_figure([nbsetup.square_photo(r, ICON) for r in rows], labels=labels)
+    show_figure([icons[c] for c in dictionary.channels[spot]],
+                labels=[f"{c}: {v:.0f}" for c, v in zip(dictionary.channels[spot],
+                                                        dictionary.values[spot])])
 
 # %% [markdown]
 # ## Attribution to classes (full graph only)
