@@ -1216,6 +1216,67 @@ rows(ValueError, ("preset must be one of", "'lucid'", "'fast'", "'quick'"),
      preset_unknown_name=lambda c: _presets().recipe_settings("quick", 512))
 # -- end fast preset -------------------------------------------------------------------------------
 
+# -- attribution (issue 19 item 2, part "tut-attribution"): refused before any gradient is taken ---
+def _attr(c, layer=C21, target=C31, *args, model=None, **kw):
+    from lucid_vgg.recipes import attribution
+    return attribution.attribute(model or c.model, c.photo, layer, target, *args, **kw)
+
+
+def _attr_module():
+    from lucid_vgg.recipes import attribution
+    return attribution
+
+
+rows(ValueError, ("is not below target", "conv2_1/conv2_1", "swap"),
+     attribution_to_a_layer_below=lambda c: _attr(c, C31, C21),
+     spatial_spatial_attribution_to_a_layer_below=lambda c: _attr_module().spatial_spatial_attribution(
+         c.model, c.photo, C31, C21))
+rows(ValueError, ("both", "below the target"),
+     attribution_layer_is_the_target=lambda c: _attr(c, C21, C21))
+rows(ValueError, ("unknown layer 'conv2_1/conv2_7'", CLOSE, "existing layers", "conv3_1/conv3_1"),
+     attribution_unknown_layer=lambda c: _attr(c, "conv2_1/conv2_7", C31))
+rows(ValueError, ("unknown target 'conv3_9'", "existing layers", "conv2_2/conv2_2"),
+     attribution_unknown_target=lambda c: _attr(c, C21, "conv3_9"))
+rows(ValueError, ("unknown target 'fc8/fc8'", "existing layers"),
+     attribution_class_logits_of_a_conv_only_graph=lambda c: _attr(c, C21, "fc8/fc8", 3))
+rows(TypeError, ("layer must be a layer name",),
+     attribution_layer_number=lambda c: _attr(c, 3, C31))
+rows(ValueError, ("unit 32 is out of range", "32 channels", "0..31"),
+     attribution_channel_out_of_range=lambda c: _attr(c, C21, C31, 32))
+rows(ValueError, ("unit -1 is out of range",),
+     attribution_channel_negative=lambda c: _attr(c, C21, C31, -1))
+rows(ValueError, ("unit 10 is out of range", "'fc8/fc8'", "10 channels"),
+     attribution_class_index_out_of_range=lambda c: _attr(c, C21, "fc8/fc8", 10, model=c.fc))
+rows(ValueError, ("minus 32 is out of range",),
+     attribution_minus_out_of_range=lambda c: _attr(c, C21, C31, 1, 32))
+rows(ValueError, ("class label", "no class labels", "index"),
+     attribution_label_without_labels=lambda c: _attr(c, C21, "fc8/fc8", "tiger cat", model=c.fc))
+rows(ValueError, ("direction must be a vector of 32 entries", "(8,)"),
+     attribution_direction_wrong_length=lambda c: _attr(c, C21, C31, np.ones(8)))
+rows(ValueError, ("minus needs a unit",),
+     attribution_minus_without_unit=lambda c: _attr(c, C21, C31, None, 2))
+rows(ValueError, ("position (8, 0) is outside", "8 x 8 positions"),
+     attribution_position_outside=lambda c: _attr(c, C21, C31, 1, position=(8, 0)))
+rows(ValueError, ("position needs a target with positions",),
+     attribution_position_on_a_dense_target=lambda c: _attr(c, C21, "fc8/fc8", 1, model=c.fc,
+                                                             position=(0, 0)))
+rows(ValueError, ("n_steps must be an integer >= 1",),
+     attribution_zero_path_steps=lambda c: _attr(c, C21, C31, 1, n_steps=0))
+rows(ValueError, ("must be in [0, 1]", "img / 255."),
+     attribution_photo_0_255=lambda c: _attr_module().attribute(c.model, c.photo * 255, C21, C31))
+rows(ValueError, ("needs two conv layers",),
+     spatial_spatial_attribution_to_a_dense_target=lambda c: _attr_module().spatial_spatial_attribution(
+         c.fc, c.photo, C21, "fc8/fc8"))
+rows(ValueError, ("n_top=17 is more than the 16 channels",),
+     semantic_dictionary_too_many_channels=lambda c: _attr_module().semantic_dictionary(
+         c.model, c.photo, C21, n_top=17))
+rows(ValueError, ("channels is empty",),
+     channel_icons_no_channels=lambda c: _attr_module().channel_icons(c.model, C21, [], size=16))
+rows(ValueError, ("unit 16 is out of range",),
+     channel_icons_channel_out_of_range=lambda c: _attr_module().channel_icons(c.model, C21, [16],
+                                                                              size=16))
+# -- end attribution -------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:

@@ -79,6 +79,7 @@ TYPED_MODULES = (
     "lucid_vgg.recipes.activation_atlas.render",
     "lucid_vgg.recipes.activation_atlas.whitening",
     "lucid_vgg.recipes.activation_grid",
+    "lucid_vgg.recipes.attribution",
     "lucid_vgg.recipes.dataset_examples",
     "lucid_vgg.recipes.caricature",
     "lucid_vgg.recipes.feature_visualization",
