@@ -123,8 +123,8 @@ for layer in STYLE_LAYERS + [CONTENT_LAYER]:
 # %% [markdown]
 # A `conv5_1` unit sees 132x132 px, so the style photos are 256 px: a smaller one would give
 # `conv5_1` little more than its zero padding to describe (the last section shows the error you
-# get). Texture size in the result follows from the style photo's size: at 256 px the tissue's
-# bands are about as wide as the cat's eye.
+# get). The scale of the texture in the result follows the style photo's scale: the layers see
+# patches of a fixed size in pixels, so a larger copy of the same photo gives larger motifs.
 #
 # ## The losses
 #
