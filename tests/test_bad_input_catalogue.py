@@ -1277,6 +1277,34 @@ rows(ValueError, ("unit 16 is out of range",),
                                                                               size=16))
 # -- end attribution -------------------------------------------------------------------------------
 
+# -- tut-style (issue 19 item 1: style transfer; receptive fields read off the graph) ---------------
+def _rf(graph_def, name):
+    from modelzoo.receptive_field import receptive_field
+    return receptive_field(graph_def, name)
+
+
+def _branching_graph():
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [1, None, None, 3], name="input")
+        k = tf.ones([3, 3, 3, 2])
+        tf.concat([tf.nn.conv2d(x, k, 1, "SAME"), tf.nn.conv2d(x, k, 2, "SAME")], -1, name="joined")
+    return graph.as_graph_def()
+
+
+rows(ValueError, ("style image is 16x20 px", "conv3_1/conv3_1 sees 24x24 px per unit",
+                  "receptive field", "at least 24 px", "drop the layer", "check_size=False"),
+     style_image_smaller_than_the_receptive_field=lambda c: named_style_loss(c, (C11, C31)).set_style_image(
+         c.model, c.photo[:16, :20]))
+rows(ValueError, ("style image is 8x8 px", "conv3_1/conv3_1 sees 24x24", "conv2_1/conv2_1 10x10 px"),
+     style_image_smaller_than_two_receptive_fields=lambda c: named_style_loss(c, (C21, C31)).set_style_image(
+         c.model, c.photo[None, :8, :8]))
+rows(ValueError, ("not a chain at 'joined'", "ConcatV2 joins"),
+     receptive_field_of_a_branching_graph=lambda c: _rf(_branching_graph(), "joined"))
+rows(ValueError, ("no node 'conv2_1'",),
+     receptive_field_of_a_name_scope=lambda c: _rf(c.model.graph_def, "conv2_1"))
+# -- end tut-style ---------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:

@@ -110,6 +110,7 @@ TYPED_MODULES = (
     "modelzoo.layer_ops",
     "modelzoo.loading",
     "modelzoo.nets_factory",
+    "modelzoo.receptive_field",
     "modelzoo.save_args",
     "modelzoo.saving",
     "modelzoo.types",

@@ -19,7 +19,9 @@ Two ways to use `StyleLoss`:
       render.render_vis(model, -sl.objective(), lambda: param.image(128))   # minimise it
 
   A layer's Gram matrix pools the whole batch (as Lucid's `gram_style` does with what it is
-  given); use `lambda T: T(layer)[0]` to style one image of a batch.
+  given); use `lambda T: T(layer)[0]` to style one image of a batch. `set_style_image` refuses a
+  style image smaller than a style layer's receptive field (modelzoo.receptive_field), before
+  any activation is computed.
 
 With `ema_decay`, the loss compares a moving average of the image's Gram matrices (updated once
 per evaluation, shadow starting at zero, like `tf.train.ExponentialMovingAverage` on tensors)
@@ -36,11 +38,13 @@ from numpy.typing import ArrayLike
 from tensorflow.python.framework.func_graph import FuncGraph
 
 from lucid_vgg.optvis.objectives import Objective
+from modelzoo.receptive_field import ReceptiveFieldError, receptive_field
 
 StyleLayer = Union[tf.Tensor, np.ndarray, str, Callable[[Any], Any]]
 """A style layer: a tensor (Lucid), or a layer name / callable `T -> tensor` (the render)."""
 
-__all__ = ["gram_style", "mean_l1_loss", "mean_l2_loss", "StyleLoss", "StyleLayer"]
+__all__ = ["gram_style", "mean_l1_loss", "mean_l2_loss", "StyleLoss", "StyleLayer",
+           "check_style_image_size"]
 
 
 def gram_style(a: Any) -> tf.Tensor:
@@ -218,12 +222,19 @@ class StyleLoss:
             computed = self._grams_now(acts)
         self._assign_targets(computed)
 
-    def set_style_image(self, model: Any, image: ArrayLike) -> None:
-        """Set the targets from `image` (RGB [h, w, 3] or [b, h, w, 3] in [0, 1]) on `model`."""
+    def set_style_image(self, model: Any, image: ArrayLike, check_size: bool = True) -> None:
+        """Set the targets from `image` (RGB [h, w, 3] or [b, h, w, 3] in [0, 1]) on `model`.
+
+        `check_size`: refuse (ValueError) a style image smaller than a style layer's receptive
+        field, whose units would then see mostly padding (checked where the model's graph is a
+        chain of conv/pool ops, e.g. VGG16; other graphs are not checked).
+        """
         if not all(isinstance(s, str) for s in self.style_layers):
             raise ValueError("set_style_image needs style layers given as layer names; compute the "
                              "activations yourself and call set_style([...])")
         image = np.asarray(image)
+        if check_size and image.ndim in (3, 4):
+            check_style_image_size(model, self.style_layers, image.shape[-3:-1])
         batch = image[None] if image.ndim == 3 else image
         self.set_style([model.get_activations(batch, name) for name in self.style_layers])
 
@@ -247,6 +258,30 @@ class StyleLoss:
                 v.assign(g)
             else:
                 v.load(g, _session("set_style"))
+
+
+def check_style_image_size(model: Any, layers: Sequence[str], shape: Sequence[int]) -> None:
+    """ValueError when a style image of `shape` (height, width) is smaller than the receptive
+    field of any of `layers` on `model` (read off its graph; layers it cannot compute: skipped)."""
+    graph_def = getattr(model, "graph_def", None)
+    if graph_def is None:
+        return
+    height, width = (int(v) for v in shape)
+    too_big = []
+    for name in layers:
+        try:
+            size = receptive_field(graph_def, name).size
+        except ReceptiveFieldError:  # not a chain, or an unknown name (get_activations says so)
+            continue
+        if size > min(height, width):
+            too_big.append((size, name))
+    if too_big:
+        size, name = max(too_big)
+        others = "".join(f", {n} {s}x{s} px" for s, n in sorted(too_big, reverse=True)[1:])
+        raise ValueError(f"style image is {height}x{width} px but {name} sees {size}x{size} px per "
+                         f"unit (its receptive field){others}: give a style image at least {size} "
+                         "px on each side or drop the layer from style_layers (check_size=False "
+                         "skips this check)")
 
 
 def _session(what: str) -> Any:

@@ -8,7 +8,6 @@ plain functions: in-process they run one after the other; with `ray_address` the
 Ray actors (recipes.ray_executor) and this process merges their top-k in batch order.
 """
 import itertools
-import math
 import os
 from dataclasses import dataclass
 from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple,
@@ -22,75 +21,20 @@ from lucid_vgg.recipes._common import ArrayLike, LayerRef, PathLike
 from lucid_vgg.recipes.manifest import (MODEL_JSON, Manifest, layer_records, make_row, model_record,
                                         sha256_bytes)
 from lucid_vgg.recipes.output_store import OutputStore
+from modelzoo.receptive_field import ReceptiveField, ReceptiveFieldError
+from modelzoo.receptive_field import receptive_field as graph_receptive_field
 from modelzoo.vision_base import Model
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
-#: Box: [y0, x0, y1, x1] in image pixels, y1/x1 exclusive.
-Box = Tuple[int, int, int, int]
-
-
-@dataclass
-class ReceptiveField:
-    """Where a conv layer's position p looks in the input: centred on `start + p * stride`,
-    `size` pixels wide (both axes; square kernels and strides)."""
-
-    size: int
-    stride: int
-    start: float
-
-    def box(self, y: int, x: int, height: int, width: int, crop: Optional[int] = None) -> Box:
-        """The box around position (y, x) clipped to a height x width image; `crop` px wide
-        around the same centre when given."""
-        side = self.size if crop is None else int(crop)
-        half = (side - 1) / 2.0
-        y0, x0 = (math.floor(self.start + p * self.stride - half + 0.5) for p in (y, x))
-        return (max(y0, 0), max(x0, 0), min(y0 + side, height), min(x0 + side, width))
-
-
-def _data_path(graph_def: Any, name: str) -> List[Any]:
-    """The nodes from the input placeholder up to `name`, following each op's data input (its
-    first input fed by a placeholder; weights and biases are not)."""
-    from modelzoo.util import downstream_nodes, node_name
-
-    nodes = {n.name: n for n in graph_def.node}
-    fed = downstream_nodes(graph_def, [n.name for n in graph_def.node if n.op == "Placeholder"])
-    chain, node = [], nodes.get(node_name(name))
-    while node is not None and node.op != "Placeholder":
-        chain.append(node)
-        data = [node_name(i) for i in node.input if not i.startswith("^") and node_name(i) in fed]
-        node = nodes[data[0]] if data else None
-    if node is None:
-        raise ValueError(f"cannot trace {name!r} back to the model's input through its data path")
-    return chain[::-1]
-
-
-def _kernel_side(graph_def: Any, node: Any) -> int:
-    nodes = {n.name: n for n in graph_def.node}
-    const = nodes[node.input[1].split(":")[0]]
-    while const.op == "Identity":
-        const = nodes[const.input[0].split(":")[0]]
-    return int(const.attr["value"].tensor.tensor_shape.dim[0].size)
 
 
 def receptive_field(model: Model, layer: LayerRef) -> ReceptiveField:
     """The receptive field of `layer`, from the Conv2D and pooling ops between it and the input
-    (SAME padding taken as (k - 1) // 2 on each side, VALID as none)."""
-    graph_def = model.graph_def
-    size, stride, start = 1, 1, 0.0
-    for node in _data_path(graph_def, _common.layer_name(model, layer)):
-        if node.op in ("Conv2D", "MaxPool", "AvgPool"):
-            k = (_kernel_side(graph_def, node) if node.op == "Conv2D"
-                 else int(node.attr["ksize"].list.i[1]))
-            s = int(node.attr["strides"].list.i[1])
-            pad = (k - 1) // 2 if node.attr["padding"].s == b"SAME" else 0
-            size += (k - 1) * stride
-            start += ((k - 1) / 2.0 - pad) * stride
-            stride *= s
-        elif node.op not in ("Relu", "BiasAdd", "Identity", "Relu6", "Elu", "Add", "AddV2",
-                             "Sub", "Mul", "LRN", "FusedBatchNorm", "FusedBatchNormV3"):
-            raise ValueError(f"cannot compute the receptive field of {layer!r}: it depends on "
-                             f"a {node.op} op ({node.name!r}); give crop= in pixels instead")
-    return ReceptiveField(size, stride, start)
+    (modelzoo.receptive_field; SAME padding taken as (k - 1) // 2 on each side, VALID as none)."""
+    try:
+        return graph_receptive_field(model.graph_def, _common.layer_name(model, layer))
+    except ReceptiveFieldError as e:
+        raise ValueError(f"{e}; give crop= in pixels instead") from None
 
 
 @dataclass

@@ -108,6 +108,47 @@ def test_style_render_on_vgg16_reduces_the_style_loss(tmp_path):
     assert losses[-1] < 0.5 * losses[0], losses[::8]
 
 
+class _Spy:
+    """The model with a record of get_activations calls (to show a check ran before any)."""
+
+    def __init__(self, model):
+        self.model, self.calls = model, []
+        self.graph_def = model.graph_def
+
+    def get_activations(self, images, layer):
+        self.calls.append(layer)
+        return self.model.get_activations(images, layer)
+
+
+def test_style_image_smaller_than_a_receptive_field_is_refused_before_any_activation(tiny_model):
+    spy = _Spy(tiny_model)
+    sl = style.StyleLoss([C11, C21, "conv3_1/conv3_1"])  # receptive fields 3, 10, 24 px
+    image = np.random.default_rng(2).uniform(0, 1, (23, 40, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"style image is 23x40 px but conv3_1/conv3_1 sees 24x24 px"):
+        sl.set_style_image(spy, image)
+    assert spy.calls == [] and sl.target_vars is None  # refused before any work, no style set
+    sl.set_style_image(spy, np.pad(image, ((0, 1), (0, 0), (0, 0))))  # 24x40: accepted
+    assert spy.calls == [C11, C21, "conv3_1/conv3_1"]
+    smaller = style.StyleLoss([C21])
+    smaller.set_style_image(spy, image[:9, :9], check_size=False)  # 9 < 10, told to skip the check
+    np.testing.assert_allclose(smaller.target_vars[0].numpy(),
+                               np_gram(tiny_model.get_activations(image[None, :9, :9], C21)), rtol=1e-5)
+
+
+@pytest.mark.weights
+def test_vgg16_style_image_smaller_than_conv5_1s_receptive_field():
+    import modelzoo.vision_models as models
+    spy = _Spy(models.VGG16_caffe())
+    layers = [f"conv{b}_1/conv{b}_1" for b in range(1, 6)]
+    sl = style.StyleLoss(layers)
+    with pytest.raises(ValueError) as info:
+        sl.set_style_image(spy, np.full((40, 40, 3), 0.5, np.float32))
+    assert str(info.value).startswith("style image is 40x40 px but conv5_1/conv5_1 sees 132x132 px "
+                                      "per unit (its receptive field), conv4_1/conv4_1 60x60 px: give "
+                                      "a style image at least 132 px on each side")
+    assert spy.calls == []
+
+
 LUCID_STYLE_SNIPPET = """
 import numpy as np
 import tensorflow.compat.v1 as tf
