@@ -63,9 +63,9 @@ SCALES = (96,) if QUICK else (128, 256, 512)  # each photo's shorter side, in px
 PATCH = 64 if QUICK else 96                # side of the random crops fed to VGG16
 PER_IMAGE = 2 if QUICK else 8              # random crops per photo and scale
 GRID = 3 if QUICK else 8                   # the atlas is GRID x GRID cells
-THRESHOLD = 0 if QUICK else 3              # a cell gets an icon when it holds more patches
+THRESHOLD = 0 if QUICK else 5              # a cell gets an icon when it holds more patches
 ICON = 32 if QUICK else 64                 # icon side in px (Lucid: 80)
-STEPS = 8 if QUICK else 256                # optimisation steps per icon (Lucid: 512)
+STEPS = 8 if QUICK else 192                # optimisation steps per icon (Lucid: 512)
 LAYOUT = "tsne" if QUICK else "auto"       # "auto": UMAP when umap-learn is installed
 SEED = 0
 # Full settings: timing to be measured.
@@ -185,12 +185,16 @@ print(f"{np.mean(acts > 0):.0%} of the entries are positive (after the ReLU)")
 # rendering them gives the same icon everywhere. Like Lucid, we render each cell's mean vector `v`
 # through the inverse of the activations' second-moment matrix, `v @ S` with
 # `S = inv(A.T A / n)`, which favours what is *particular* to a cell. (A small ridge keeps `S`
-# finite when some channels never fire on these photos.)
+# finite when some channels never fire on these photos, or when there are fewer patches than
+# channels, as here.) `render_icons` then scales each whitened direction to a largest entry of 1:
+# VGG16's activations are large, so whitened directions are tiny and, unscaled, the objective
+# would be lost next to the penalty on busy icon borders.
 
 # %%
 S = whitening.whiten(acts)
-eigen = np.linalg.eigvalsh(whitening.layer_covariance(acts))
-print(f"S: {S.shape}; second-moment eigenvalues span {eigen.max() / max(eigen.min(), 1e-12):.1e}")
+rank = np.linalg.matrix_rank(whitening.layer_covariance(acts))
+print(f"S: {S.shape}, from {len(acts)} vectors; the second-moment matrix has rank {rank} of "
+      f"{acts.shape[1]}, so the ridge is what keeps S finite")
 
 # %% [markdown]
 # ## A 2-D layout

@@ -301,3 +301,23 @@ def test_too_sparse_grid_from_a_one_pass_iterator_is_refused_before_layout(tiny_
     with pytest.raises(ValueError, match="24 activation vectors .* too sparse for a 5x5"):
         activation_atlas(tiny_model, L21, grid_size=5, images=(p for p in photos),
                          collect_options=dict(patch_size=32, patches_per_image=4))
+
+
+def test_normalized_icon_objective_is_the_whitened_direction_scaled_to_a_largest_entry_of_1(
+        tiny_model, acts, monkeypatch):
+    """render_icons(normalize=True) renders v @ S / max|v @ S| (S=None in the objective): on
+    VGG16 the raw whitened objective was ~100x below the boundary penalty and icons came out grey."""
+    seen = []
+    real = render.direction_neuron_cossim_S
+
+    def spy(name, vec, batch=None, S=None, **kw):
+        seen.append((np.asarray(vec), S))
+        return real(name, vec, batch=batch, S=S, **kw)
+
+    monkeypatch.setattr(render, "direction_neuron_cossim_S", spy)
+    S = whitening.layer_inverse_covariance(acts)
+    render.render_icons(acts[:2], tiny_model, L21, size=32, n_steps=1, num_attempts=1, S=S, seed=0)
+    for (vec, s), v in zip(seen, acts[:2]):
+        want = v @ S
+        np.testing.assert_allclose(vec, want / np.abs(want).max(), rtol=1e-4, atol=1e-6)
+        assert s is None and np.abs(vec).max() == pytest.approx(1.0)
