@@ -1305,6 +1305,48 @@ rows(ValueError, ("no node 'conv2_1'",),
      receptive_field_of_a_name_scope=lambda c: _rf(c.model.graph_def, "conv2_1"))
 # -- end tut-style ---------------------------------------------------------------------------------
 
+# -- tut-atlas (issue 19 item 6: activation atlas over photos, collection on Ray) -------------------
+def _png_folder(c, n=3):
+    """A folder of n PNG photos (the atlas recipe's folder input)."""
+    folder = c.tmp / f"atlas_pngs_{n}"
+    folder.mkdir(exist_ok=True)
+    for i in range(n):
+        mio.save(np.roll(c.photo, i, axis=0), str(folder / f"photo{i}.png"))
+    return str(folder)
+
+
+def _atlas(c, images, **kw):
+    return recipes.activation_atlas.activation_atlas(
+        c.model, C21, images=images, collect_options=dict(patch_size=32, patches_per_image=4), **kw)
+
+
+rows(ValueError, ("40 activation vectors (patches)", "too sparse for a 10x10 grid",
+                  "grid_size**2 = 100", "patches_per_image"),
+     atlas_fewer_patches_than_grid_cells_list=lambda c: _atlas(c, [c.photo] * 10, grid_size=10),
+     atlas_fewer_patches_than_grid_cells_array=lambda c: _atlas(c, np.stack([c.photo] * 10),
+                                                                grid_size=10))
+rows(ValueError, ("12 activation vectors (patches)", "too sparse for a 4x4 grid"),
+     atlas_fewer_patches_than_grid_cells_folder=lambda c: _atlas(c, _png_folder(c), grid_size=4),
+     aligned_atlas_fewer_patches_than_grid_cells=lambda c: next(
+         recipes.activation_atlas.aligned_activation_atlas(
+             c.model, C21, c.model, C31, grid_size=4, images=_png_folder(c),
+             collect_options=dict(patch_size=32, patches_per_image=4))))
+rows(ValueError, ("grid_size must be a positive integer", "0"),
+     atlas_grid_size_zero=lambda c: _atlas(c, [c.photo] * 10, grid_size=0))
+rows(ValueError, ("cannot reach a Ray cluster", CLOSED_RAY, "ray start --head"),
+     collect_activations_ray_address_unreachable=lambda c: recipes.collect_activations(
+         c.model, C21, [c.photo], patch_size=32, ray_address=CLOSED_RAY),
+     atlas_collect_ray_address_unreachable=lambda c: recipes.activation_atlas.activation_atlas(
+         c.model, C21, grid_size=2, images=[c.photo],
+         collect_options=dict(patch_size=32, ray_address=CLOSED_RAY)))
+rows(ValueError, ("ray_address must be", "HOST:PORT"),
+     collect_activations_ray_address_malformed=lambda c: recipes.collect_activations(
+         c.model, C21, [c.photo], patch_size=32, ray_address="127.0.0.1"))
+rows(ValueError, ("patches_per_image must be a positive integer",),
+     collect_patches_zero_patches=lambda c: recipes.activation_atlas.collect.collect_patches(
+         [c.photo], 32, patches_per_image=0))
+# -- end tut-atlas -----------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
@@ -1577,6 +1619,12 @@ ELSEWHERE["tests/modelzoo/test_keras_model.py"] = [
 ELSEWHERE["tests/recipes/test_dataset_examples_ray.py"] = [
     "Ray worker killed mid-batch of dataset examples: retried, every image counted once",
     "unreachable Ray address: refused before any image is read, nothing written"]
+# activation atlas (issue 19 item 6, part "tut-atlas")
+ELSEWHERE["tests/recipes/test_activation_atlas_ray.py"] = [
+    "unreachable Ray address for atlas activations: refused before any image is read"]
+ELSEWHERE["tests/recipes/test_activation_atlas.py"] = [
+    "atlas over a one-pass iterator of too few patches: refused after collecting, before any "
+    "layout or render; a list of too few photos: refused before any photo is read"]
 
 # Render inputs that used to fail deep inside TensorFlow (an AttributeError on None, a oneDNN
 # pooling error); render.py now checks them up front.

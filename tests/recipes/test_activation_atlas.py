@@ -227,3 +227,97 @@ def test_small_vgg16_atlas_has_pictures():
     icons = [canvas[32 * x:32 * x + 32, 32 * y:32 * y + 32] for x in range(2) for y in range(2)]
     drawn = [icon for icon in icons if not np.all(icon == 1)]
     assert drawn and all(icon.std() > 0.03 for icon in drawn)  # structure, not flat grey
+
+
+# -- any folder or iterable of images; early checks (issue 19 item 6) ----------------------------
+
+def test_collect_patches_are_the_crops_behind_each_vector(tiny_model, photos):
+    crops, where = collect.collect_patches(photos[:4], 24, patches_per_image=3, seed=5)
+    assert crops.shape == (12, 24, 24, 3) and where.shape == (12, 2)
+    full = tiny_model.get_activations(crops, L21)  # [12, 12, 12, 16]
+    rows, cols = (where * full.shape[1]).astype(int).T
+    want = full[np.arange(12), rows, cols]
+    got = collect.collect_activations(tiny_model, L21, photos[:4], patch_size=24,
+                                      patches_per_image=3, seed=5, batch_size=5)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    assert collect.count_patches(photos[:4], 3) == 12 and collect.count_patches(iter([]), 3) is None
+
+
+def test_atlas_from_a_folder_of_pngs_equals_the_same_photos_as_a_list_and_a_generator(
+        tiny_model, photos, tmp_path):
+    as_uint8 = (photos * 255).round().astype(np.uint8)
+    for i, img in enumerate(as_uint8):
+        mio.save(img, str(tmp_path / f"photo_{i}.png"))
+    (tmp_path / "notes.txt").write_text("not an image")  # ignored: not an image file
+    kw = dict(grid_size=3, icon_size=16, n_steps=3, threshold=0, layout_method="tsne",
+              collect_options=dict(patch_size=32, patches_per_image=6), whiten=True)
+    from_folder = activation_atlas(tiny_model, L21, images=str(tmp_path), **kw)
+    from_list = activation_atlas(tiny_model, L21, images=list(as_uint8), **kw)
+    from_generator = activation_atlas(tiny_model, L21, images=(img for img in as_uint8), **kw)
+    assert from_folder.shape == (48, 48, 3)
+    assert np.sum(np.any(from_folder != 1, axis=-1)) > 16 * 16  # more than one icon drawn
+    np.testing.assert_allclose(from_folder, from_list, atol=1e-5)
+    np.testing.assert_allclose(from_generator, from_list, atol=1e-5)
+
+
+class ReadSpy(list):
+    """A list of photos that records whether anything read them (len() is not a read)."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.read = False
+
+    def __iter__(self):
+        self.read = True
+        return super().__iter__()
+
+    def __getitem__(self, index):
+        self.read = True
+        return super().__getitem__(index)
+
+
+def test_too_sparse_grid_is_refused_before_any_photo_is_read(tiny_model, photos):
+    spy = ReadSpy(list(photos))  # 6 photos x 4 patches = 24 < 25 cells
+    with pytest.raises(ValueError, match=r"24 activation vectors \(patches\) is too sparse for a 5x5"):
+        activation_atlas(tiny_model, L21, grid_size=5, images=spy,
+                         collect_options=dict(patch_size=32, patches_per_image=4))
+    assert not spy.read
+    with pytest.raises(ValueError, match="too sparse for a 5x5"):
+        next(aligned_activation_atlas(tiny_model, L21, tiny_model, L31, grid_size=5, images=spy,
+                                      collect_options=dict(patch_size=32, patches_per_image=4)))
+    assert not spy.read
+    with pytest.raises(ValueError, match="too sparse for a 3x3"):  # number_activations caps it
+        activation_atlas(tiny_model, L21, grid_size=3, images=spy, number_activations=8,
+                         collect_options=dict(patch_size=32, patches_per_image=4))
+    assert not spy.read
+
+
+def test_too_sparse_grid_from_a_one_pass_iterator_is_refused_before_layout(tiny_model, photos,
+                                                                           monkeypatch):
+    def no_layout(*args, **kwargs):
+        raise AssertionError("the layout ran although the grid was too sparse")
+
+    monkeypatch.setattr(main, "aligned_umap", no_layout)
+    with pytest.raises(ValueError, match="24 activation vectors .* too sparse for a 5x5"):
+        activation_atlas(tiny_model, L21, grid_size=5, images=(p for p in photos),
+                         collect_options=dict(patch_size=32, patches_per_image=4))
+
+
+def test_normalized_icon_objective_is_the_whitened_direction_scaled_to_a_largest_entry_of_1(
+        tiny_model, acts, monkeypatch):
+    """render_icons(normalize=True) renders v @ S / max|v @ S| (S=None in the objective): on
+    VGG16 the raw whitened objective was ~100x below the boundary penalty and icons came out grey."""
+    seen = []
+    real = render.direction_neuron_cossim_S
+
+    def spy(name, vec, batch=None, S=None, **kw):
+        seen.append((np.asarray(vec), S))
+        return real(name, vec, batch=batch, S=S, **kw)
+
+    monkeypatch.setattr(render, "direction_neuron_cossim_S", spy)
+    S = whitening.layer_inverse_covariance(acts)
+    render.render_icons(acts[:2], tiny_model, L21, size=32, n_steps=1, num_attempts=1, S=S, seed=0)
+    for (vec, s), v in zip(seen, acts[:2]):
+        want = v @ S
+        np.testing.assert_allclose(vec, want / np.abs(want).max(), rtol=1e-4, atol=1e-6)
+        assert s is None and np.abs(vec).max() == pytest.approx(1.0)

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 
 from lucid_vgg.recipes import _common
 from lucid_vgg.recipes._common import LayerRef
-from lucid_vgg.recipes.activation_atlas.collect import collect_activations
+from lucid_vgg.recipes.activation_atlas.collect import collect_activations, count_patches
 from lucid_vgg.recipes.activation_atlas.layout import aligned_umap
 from lucid_vgg.recipes.activation_atlas.render import render_icons
 from lucid_vgg.recipes.activation_atlas.whitening import layer_inverse_covariance, push_activations
@@ -30,6 +30,22 @@ NUMBER_OF_AVAILABLE_SAMPLES = 100000
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _planned_vectors(activations: Optional[ArrayLike], images: Any, number_activations: int,
+                     collect_options: Any) -> Optional[int]:
+    """How many vectors the atlas will have, when that is known before collecting any: the
+    rows of `activations`, or images times patches_per_image (None for a one-pass iterator)."""
+    if activations is not None:
+        shape = np.shape(activations)
+        return min(shape[0], number_activations) if shape else None
+    if images is None:
+        return None
+    per_image = (collect_options or {}).get("patches_per_image", 4)
+    if isinstance(per_image, bool) or not isinstance(per_image, (int, np.integer)) or per_image < 1:
+        return None  # collect_activations words that error
+    planned = count_patches(images, int(per_image))
+    return None if planned is None else min(planned, number_activations)
 
 
 def _activations_for(model: Model, layer: LayerRef, activations: Optional[ArrayLike], images: Any,
@@ -51,12 +67,14 @@ def _activations_for(model: Model, layer: LayerRef, activations: Optional[ArrayL
     return acts[:number_activations]
 
 
-def _check_grid(grid_size: Any, n_points: int) -> int:
+def _check_grid(grid_size: Any, n_points: Optional[int]) -> int:
+    """`grid_size` as an int, and, when the number of vectors is known, at least one vector per
+    cell: called before collecting (with the planned count) and again after (with the real one)."""
     if isinstance(grid_size, bool) or not isinstance(grid_size, (int, np.integer)) or grid_size < 1:
         raise ValueError(f"grid_size must be a positive integer, got {grid_size!r}")
-    if n_points < grid_size ** 2:
-        raise ValueError(f"an atlas over {n_points} activation vectors is too sparse for a "
-                         f"{grid_size}x{grid_size} grid: it needs at least grid_size**2 = "
+    if n_points is not None and n_points < grid_size ** 2:
+        raise ValueError(f"an atlas over {n_points} activation vectors (patches) is too sparse "
+                         f"for a {grid_size}x{grid_size} grid: it needs at least grid_size**2 = "
                          f"{grid_size ** 2} (one per cell); collect more patches (more images "
                          "or patches_per_image) or use a smaller grid_size")
     return int(grid_size)
@@ -86,11 +104,14 @@ def activation_atlas(model: Model, layer: LayerRef, grid_size: int = 10, icon_si
     (i, j) is rows i*icon_size.. and columns j*icon_size.. (layout x down, y across, as Lucid).
     """
     name = _common.layer_name(model, layer)
-    acts = _activations_for(model, layer, activations, images, number_activations, collect_options)
-    grid_size = _check_grid(grid_size, len(acts))
+    # every cheap check first: nothing is collected, laid out or rendered for a bad call
+    grid_size = _check_grid(grid_size, _planned_vectors(activations, images, number_activations,
+                                                        collect_options))
     icon_batch_size = _check_batch(icon_batch_size)
     icon_size = _common.check_size(icon_size, min(icon_batch_size, grid_size ** 2), "icon_size")
     _common.check_size_for_layers(model, name, icon_size)
+    acts = _activations_for(model, layer, activations, images, number_activations, collect_options)
+    _check_grid(grid_size, len(acts))  # a one-pass iterator's count: still before any render
     layout = aligned_umap(acts, verbose=verbose, method=layout_method, seed=seed)
     directions, coordinates, _ = bin_laid_out_activations(layout, acts, grid_size, threshold)
     S = layer_inverse_covariance(acts) if whiten else None
@@ -121,13 +142,16 @@ def aligned_activation_atlas(model1: Model, layer1: LayerRef, model2: Model, lay
     `activations1`/`activations2` with aligned rows. Each layer's vectors are joined with the
     other's translated into its space (`push_activations`) before the joint layout.
     """
+    for given in (activations1, activations2):
+        grid_size = _check_grid(grid_size, _planned_vectors(given, images, number_activations,
+                                                            collect_options))
+    icon_batch_size = _check_batch(icon_batch_size)
     acts1 = _activations_for(model1, layer1, activations1, images, number_activations, collect_options)
     acts2 = _activations_for(model2, layer2, activations2, images, number_activations, collect_options)
     if len(acts1) != len(acts2):
         raise ValueError(f"the two layers' activations must be aligned (same rows), got "
                          f"{len(acts1)} and {len(acts2)} vectors")
-    grid_size = _check_grid(grid_size, len(acts1))
-    icon_batch_size = _check_batch(icon_batch_size)
+    _check_grid(grid_size, len(acts1))
     combined = _combine_activations(layer1, layer2, acts1, acts2)
     layouts = aligned_umap(list(combined), verbose=verbose, method=layout_method, seed=seed)
     for model, layer, layout, acts in zip((model1, model2), (layer1, layer2), layouts, (acts1, acts2)):

@@ -101,8 +101,8 @@ def _check_directions(model: Model, name: str, directions: Any, S: Any) -> np.nd
 def render_icons(directions: Sequence[ArrayLike], model: Model, layer: LayerRef, size: int = 80,
                  n_steps: int = 128, verbose: bool = False, S: Optional[ArrayLike] = None,
                  num_attempts: int = 3, cossim: bool = True, alpha: bool = False, *,
-                 seed: Optional[int] = None, transforms: Transforms = None
-                 ) -> Tuple[List[np.ndarray], List[float]]:
+                 seed: Optional[int] = None, transforms: Transforms = None,
+                 normalize: bool = True) -> Tuple[List[np.ndarray], List[float]]:
     """One icon per direction: `(icons, objective values)`, icons float32 [size, size, 3].
 
     Each of `num_attempts` renders all icons as one batch for `n_steps` steps; each icon comes
@@ -110,6 +110,9 @@ def render_icons(directions: Sequence[ArrayLike], model: Model, layer: LayerRef,
     `S` whitens the directions; `cossim` selects `direction_neuron_cossim_S` over the plain dot
     product; `alpha` renders with transparency and blends the icon onto black as Lucid did.
     `seed` (beyond Lucid) makes attempt k use seed + k; `transforms` default `icon_transforms`.
+    `normalize` (beyond Lucid) scales each (whitened) direction to a largest entry of 1 first:
+    whitening divides by the activations' second moment, so on a layer with large activations
+    (VGG16's) the raw objective is ~100x smaller than the boundary penalty and icons stay grey.
     """
     from lucid_vgg.optvis import param, render
 
@@ -121,6 +124,10 @@ def render_icons(directions: Sequence[ArrayLike], model: Model, layer: LayerRef,
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{what} must be a positive integer, got {value!r}")
     make = direction_neuron_cossim_S if cossim else direction_neuron_S
+    if normalize:  # whiten here, then give each direction a largest entry of 1
+        dirs = dirs if S is None else dirs @ np.asarray(S, np.float32)
+        dirs = dirs / np.maximum(np.abs(dirs).max(axis=1, keepdims=True), 1e-12)
+        S = None
     icon_objs = [make(name, v, batch=n, S=S) for n, v in enumerate(dirs)]
     shape = (len(dirs), size, size, 4 if alpha else 3)
     obj = objectives.Objective.sum(icon_objs + [objectives.penalize_boundary_complexity(shape, w=5)])
