@@ -1204,6 +1204,13 @@ rows(ValueError, ("unknown layer", "conv1_1"),
      extrapolate_units_unknown_layer=lambda c: extrapolate_units().source_layer("conv6_1", ["conv4_1"]))
 # -- end peers-bench -------------------------------------------------------------------------------
 
+# -- tut-params (issue 19: caricature, transparency, xy2rgb notebooks) ------------------------------
+rows(ValueError, ("collapse_alpha_random needs an rgba image", "alpha=true", "(1, 16, 16, 3)"),
+     collapse_alpha_on_rgb=lambda c: vis(c, f"{C21}:1", lambda: param.image(16),
+                                         transforms=[transform.collapse_alpha_random()]))
+# -- end tut-params --------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:
