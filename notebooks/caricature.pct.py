@@ -62,9 +62,8 @@ LAYERS = (["conv2_2/conv2_2", "conv4_3/conv4_3"] if QUICK else
 COSSIM_LAYER = "conv4_3/conv4_3"      # the layer of the cosine-similarity comparison
 COSSIM_POWS = [0.0, 1.0] if QUICK else [0.0, 0.5, 1.0, 2.0]
 # Full settings (128 px, 256 steps for 5 layers in one batch, 4 x 160 steps for the cossim_pow
-# comparison) on 2 CPU cores: 1942 s (TF 2.21 on an AMD EPYC with AVX-512; the machine was
-# shared with three other engineers' renders and notebook runs, load average 9-15, so this is
-# pessimistic: the 5-layer render alone took 1137 s of it).
+# comparison) on 2 CPU cores: 765 s (TF 2.21 on an AMD EPYC with AVX-512; the machine was shared
+# with other engineers' jobs, load average 3-7; an earlier run at load 9-15 took 1942 s).
 
 # %% [markdown]
 # ## Import, load the model
@@ -138,7 +137,7 @@ from lucid_vgg.misc.io import save
 
 for picture, label in zip(result, labels):
     save(picture, f"{OUT}/{label}.png")
-print("saved to", OUT)
+print("saved in OUT:", ", ".join(f"{label}.png" for label in labels))
 
 # %% [markdown]
 # ## Varying the cosine similarity
