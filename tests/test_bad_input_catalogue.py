@@ -1347,6 +1347,14 @@ rows(ValueError, ("patches_per_image must be a positive integer",),
          [c.photo], 32, patches_per_image=0))
 # -- end tut-atlas -----------------------------------------------------------------------------------
 
+
+# -- tut-params (issue 19: caricature, transparency, xy2rgb notebooks) ------------------------------
+rows(ValueError, ("collapse_alpha_random needs an rgba image", "alpha=true", "(1, 16, 16, 3)"),
+     collapse_alpha_on_rgb=lambda c: vis(c, f"{C21}:1", lambda: param.image(16),
+                                         transforms=[transform.collapse_alpha_random()]))
+# -- end tut-params --------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("call, exc, words", R)
 def test_bad_input(call, exc, words, ctx):
     with pytest.raises(exc) as info:

@@ -289,6 +289,10 @@ def collapse_alpha_random(sd: float = 0.5, seed: int | None = None) -> Transform
 
     def inner(t_image: TensorLike) -> tf.Tensor:
         t_image = _as_image(t_image)
+        depth = t_image.shape[-1] if t_image.shape.rank is not None else None
+        if depth is not None and depth != 4:
+            raise ValueError(f"collapse_alpha_random needs an RGBA image (4 channels, e.g. "
+                             f"param.image(size, alpha=True)); got shape {t_image.shape}")
         rgb, a = t_image[..., :3], t_image[..., 3:4]
         static = rgb.shape.as_list()
         dynamic = tf.unstack(tf.shape(rgb))
