@@ -51,6 +51,7 @@ TYPED_MODULES = (
     "lucid_vgg.optvis.overrides.redirected_relu_grad",
     "lucid_vgg.optvis.overrides.smoothed_maxpool_grad",
     "lucid_vgg.optvis.param",
+    "lucid_vgg.optvis.presets",
     "lucid_vgg.optvis.param._checks",
     "lucid_vgg.optvis.param.color",
     "lucid_vgg.optvis.param.cppn",
