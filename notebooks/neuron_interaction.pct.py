@@ -56,8 +56,8 @@ STEPS = 8 if QUICK else 512   # optimisation steps
 FRAMES = 4 if QUICK else 6    # interpolation frames (Lucid: 6)
 # Full settings (128 px, 512 steps) on 2 CPU cores: about 17 min (1035 s, TF 2.21 on an Intel
 # Xeon with AVX-512; short test runs shared the machine for a few minutes, load average up to
-# 3). The pictures below are from a re-run on an AMD EPYC (AVX2 only) at low priority beside a CI
-# run (load average 2.5-3.3): 1640 s.
+# 3). The pictures below are from a re-run on the final code (Lucid's nearest-neighbour rotation)
+# on an AMD EPYC (AVX-512), nothing else running after the first minutes (load average <= 2.2): 1316 s.
 
 # %% [markdown]
 # ## Import, load the model
