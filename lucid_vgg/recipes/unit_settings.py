@@ -62,17 +62,30 @@ def describe_optimizer(optimizer: Any) -> Any:
     config, a callable's description, or a one-off value when none of these applies."""
     if optimizer is None:
         return "default"
-    config = getattr(optimizer, "get_config", None)
-    if callable(config):
-        try:
-            cfg = {k: _value(v, 0) for k, v in config().items() if k != "name"}
-            return {"class": type(optimizer).__name__, "config": cfg}
-        except (TypeError, ValueError):
-            pass
+    config = _optimizer_config(optimizer)
+    if config is not None:
+        return {"class": type(optimizer).__name__, "config": config}
     try:
-        return describe_callable(optimizer)
+        described = describe_callable(optimizer)
     except TypeError:
         return f"undescribed-{uuid.uuid4().hex}"
+    try:  # a function making the optimizer (render calls it so): also what it makes
+        made = optimizer()
+    except Exception:  # pylint: disable=broad-except
+        return described
+    config = _optimizer_config(made)
+    return described if config is None else {**described, "config": config}
+
+
+def _optimizer_config(optimizer: Any) -> Optional[Dict[str, Any]]:
+    """A Keras optimizer's config as plain data (its name left out); None when there is none."""
+    config = getattr(optimizer, "get_config", None)
+    if not callable(config):
+        return None
+    try:
+        return {k: _value(v, 0) for k, v in config().items() if k != "name"}
+    except (TypeError, ValueError):
+        return None
 
 
 def reusable(settings: Dict[str, Any]) -> bool:

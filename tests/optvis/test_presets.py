@@ -68,6 +68,8 @@ def test_render_layer_cli_fast_preset_records_its_optimizer_and_steps(tiny_model
     settings = rows[-1]["settings"]
     assert settings["steps"] == 2
     assert settings["optimizer"]["fn"] == "lucid_vgg.optvis.presets.fast_optimizer"
+    # the learning rate is part of the description: another rate never reuses these units
+    assert settings["optimizer"]["config"]["learning_rate"] == pytest.approx(presets.FAST_LEARNING_RATE)
 
 
 @pytest.mark.parametrize("argv,message", [
