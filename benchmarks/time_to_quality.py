@@ -1,9 +1,10 @@
 """Time to quality: does the fast preset reach the activation of Lucid's 512-step render?
 
 For each unit and seed, renders Lucid's default (Adam 0.05, 512 steps) and the fast preset
-(`lucid_vgg.optvis.presets`: Adam 0.3, 512 // 3 steps), both at 128 px with the default
-parameterisation and transforms, one unit per render (batch 1), and evaluates the unit's channel
-mean on the *untransformed* image. FLOPs per step are the same for both (same network, size and
+(`lucid_vgg.optvis.presets`: 512 // 3 steps, Adam 0.3 then a finish without the transforms),
+both at 128 px with the default parameterisation, one unit per render (batch 1), and evaluates
+the unit's channel mean on the *untransformed* image. Fast cases recorded with another fast
+setting are kept in the JSON under "fast_earlier" (with their setting) and rendered again. FLOPs per step are the same for both (same network, size and
 batch), so the FLOP ratio is the step ratio. Prints per-unit medians over seeds and the median
 ratio fast / Lucid over all (unit, seed) pairs; writes each finished case to the JSON at once and
 skips cases already there (an interrupted run resumes), and a side-by-side sheet of the seed-0
@@ -25,6 +26,29 @@ from modelzoo import VGG16_caffe
 UNITS = [("conv3_1", 7), ("conv3_3", 40), ("conv4_1", 0), ("conv4_2", 100),
          ("conv4_3", 200), ("conv5_1", 3), ("conv5_2", 300), ("conv5_3", 400)]
 LUCID_STEPS = 512
+
+
+def fast_setting() -> str:
+    """The fast preset's numbers, stored with each fast case (a changed preset renders again)."""
+    return (f"Adam {presets.FAST_LEARNING_RATE} then {presets.FINISH_LEARNING_RATE} for the last "
+            f"{presets.finish_steps(LUCID_STEPS)} of {presets.fast_steps(LUCID_STEPS)} steps, "
+            "those without transforms")
+
+
+def set_aside_earlier_fast_cases(cases, setting):
+    """Mark fast cases of another setting as "fast_earlier" (kept for the record, not compared)."""
+    for case in cases:
+        if case["preset"] == "fast" and case.get("setting") != setting:
+            case["preset"] = "fast_earlier"
+            case.setdefault("setting", "Adam 0.3 for all 170 steps, all with transforms")
+
+
+def todo(done, seeds):
+    """(layer, unit, seed, preset) still to render: first the fast half of pairs whose Lucid
+    render exists (a comparable median soonest), then the rest by seed."""
+    wanted = [(layer, unit, seed, preset) for seed in range(seeds) for layer, unit in UNITS
+              for preset in ("lucid", "fast") if (layer, unit, seed, preset) not in done]
+    return sorted(wanted, key=lambda c: (c[:3] + ("lucid",)) not in done)
 
 
 def channel_value(model, image, layer, unit):
@@ -84,22 +108,21 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     record_path = os.path.join(args.out, "time_to_quality.json")
     record = read_json(record_path) if os.path.exists(record_path) else {"cases": []}
+    setting = fast_setting()
+    set_aside_earlier_fast_cases(record["cases"], setting)
     record.update(machine=machine_info(), lucid_steps=LUCID_STEPS,
-                  fast_steps=presets.fast_steps(LUCID_STEPS),
-                  fast_learning_rate=presets.FAST_LEARNING_RATE, size=args.size)
+                  fast_steps=presets.fast_steps(LUCID_STEPS), fast_setting=setting, size=args.size)
+    record.pop("fast_learning_rate", None)
     done = {(c["layer"], c["unit"], c["seed"], c["preset"]) for c in record["cases"]}
     model = VGG16_caffe()
-    for seed in range(args.seeds):
-        for layer, unit in UNITS:
-            for preset in ("lucid", "fast"):
-                if (layer, unit, seed, preset) in done:
-                    continue
-                value, seconds, image = render_case(model, layer, unit, seed, preset, args.size)
-                save(image[0], os.path.join(args.out, f"{layer}_{unit}_seed{seed}_{preset}.png"))
-                record["cases"].append(dict(layer=layer, unit=unit, seed=seed, preset=preset,
-                                            value=value, seconds=seconds, load=load_average()))
-                write_json(record_path, record)
-                print(f"{layer}:{unit} seed {seed} {preset}: {value:.1f} ({seconds:.0f} s)", flush=True)
+    for layer, unit, seed, preset in todo(done, args.seeds):
+        value, seconds, image = render_case(model, layer, unit, seed, preset, args.size)
+        save(image[0], os.path.join(args.out, f"{layer}_{unit}_seed{seed}_{preset}.png"))
+        record["cases"].append(dict(layer=layer, unit=unit, seed=seed, preset=preset, value=value,
+                                    seconds=seconds, load=load_average(),
+                                    **({"setting": setting} if preset == "fast" else {})))
+        write_json(record_path, record)
+        print(f"{layer}:{unit} seed {seed} {preset}: {value:.1f} ({seconds:.0f} s)", flush=True)
     rows, median_ratio, n = summarize(record["cases"])
     print("| layer | unit | seeds | Lucid 512 steps | fast | fast / Lucid |\n|---|---|---|---|---|---|")
     for r in rows:

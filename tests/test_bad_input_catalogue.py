@@ -345,6 +345,14 @@ rows(ValueError, ("jitter(40) crops 40 pixels", "only 16x16"),
      jitter_larger_than_image=lambda c: vis(c, f"{C21}:1", transforms=[transform.jitter(40)]))
 rows(ValueError, ("jitter needs an image tensor", "(4, 4)"),
      jitter_rank2=lambda c: transform.jitter(2)(tf.zeros([4, 4])))
+rows(ValueError, ("until_step n must be a positive integer, got 0",),
+     until_step_zero=lambda c: transform.until_step(0, [transform.jitter(2)]))
+rows(RuntimeError, ("only works inside a render", "render_vis(..., transforms=[...])"),
+     until_step_outside_a_render=lambda c: transform.until_step(2, [transform.jitter(2)])(
+         tf.zeros([1, 8, 8, 3])))
+rows(ValueError, ("jitter(40) crops 40 pixels", "only 16x16"),
+     until_step_jitter_larger_than_image=lambda c: vis(
+         c, f"{C21}:1", transforms=[transform.until_step(3, [transform.jitter(40)])]))
 rows(ValueError, ("pad w must be an integer >= 0",),
      pad_negative=lambda c: transform.pad(-1))
 rows(ValueError, ("pad mode must be one of", "reflect"),

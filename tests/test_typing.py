@@ -65,6 +65,7 @@ TYPED_MODULES = (
     "lucid_vgg.optvis.progress",
     "lucid_vgg.optvis.render",
     "lucid_vgg.optvis.render_parts",
+    "lucid_vgg.optvis.render_step",
     "lucid_vgg.optvis.seeding",
     "lucid_vgg.optvis.style",
     "lucid_vgg.optvis.transform",

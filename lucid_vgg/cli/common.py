@@ -102,11 +102,11 @@ def add_keras_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_preset_argument(parser: argparse.ArgumentParser) -> None:
-    """`--preset lucid|fast`: Lucid's optimizer and --steps, or the fast setting (Adam 0.3 for a
-    third of --steps; lucid_vgg.optvis.presets)."""
+    """`--preset lucid|fast`: Lucid's optimizer and --steps, or the fast setting (a third of
+    --steps, Adam 0.3, a finish without transforms; lucid_vgg.optvis.presets)."""
     parser.add_argument("--preset", choices=PRESETS, default="lucid",
-                        help="lucid: Adam 0.05 for --steps (default); fast: Adam 0.3 for a third of "
-                             "--steps, about the same final activation (BENCHMARKS.md)")
+                        help="lucid: Adam 0.05 for --steps (default); fast: a third of --steps, Adam "
+                             "0.3 then a finish without transforms (BENCHMARKS.md section 9)")
 
 
 def keras_model_of(args: argparse.Namespace) -> Optional["Model"]:

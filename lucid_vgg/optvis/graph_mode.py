@@ -20,7 +20,7 @@ from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from lucid_vgg.optvis import objectives, param
+from lucid_vgg.optvis import objectives, param, render_step
 from lucid_vgg.optvis.fast_graph import graph_to_run, resolve_precision
 from lucid_vgg.optvis.objectives import ObjectiveLike
 from lucid_vgg.optvis.overrides.redirected_relu import redirected_relu_override
@@ -212,8 +212,10 @@ def make_vis_T(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
             init_global_step.run()
         override = redirected_relu_override(global_step) if relu_gradient_override \
             else contextlib.nullcontext()
+        with render_step.counting(global_step):
+            transformed = transform_f(t_image)
         with override:
-            T = import_model(run_model, transform_f(t_image), t_image)
+            T = import_model(run_model, transformed, t_image)
         loss = tf.convert_to_tensor(objective(T))
         if not loss.dtype.is_floating:
             raise TypeError(f"objective returned a {loss.dtype.name} tensor; it must be float")

@@ -1,39 +1,35 @@
 """Render presets: Lucid's defaults, and a fast setting that reaches their result in a third of
 the steps.
 
-Lucid renders with Adam at learning rate 0.05 for 512 steps. The fast setting keeps everything
-else (parameterisation, transforms, the 16-step redirected-ReLU warm-up) and runs Adam at
-learning rate 0.3 for a third of the steps; `benchmarks/time_to_quality.py` measures how close its
-final activation comes to Lucid's (BENCHMARKS.md, "Time to quality"). Defaults stay Lucid's:
+Lucid renders with Adam at learning rate 0.05 for 512 steps, every step through the standard
+transforms. The fast setting runs a third of the steps: Adam at learning rate 0.3 with the same
+parameterisation, transforms and 16-step redirected-ReLU warm-up, then, for its last
+`FAST_FINISH_FRACTION` of the steps, Adam at 0.15 without the transforms, so the image is finished
+as it is shown (`transform.until_step`; one Adam throughout, whose moments carry over: 0.05 there finished
+lower, BENCHMARKS.md section 9). `benchmarks/time_to_quality.py` measures how its
+final activation compares with Lucid's (BENCHMARKS.md, "Time to quality"). Defaults stay Lucid's:
 
-    render.render_vis(model, "conv4_1:0", **presets.fast())          # 170 steps, Adam 0.3
-    recipes.render_layer(model, "conv5_1", out, optimizer=presets.fast_optimizer,
-                         steps=presets.fast_steps(512))
+    render.render_vis(model, "conv4_1:0", **presets.fast())          # 170 steps
+    recipes.render_layer(model, "conv5_1", out, **presets.recipe_settings("fast", 512))
     lucid-vgg render-layer conv5_1 out/ --preset fast
 """
-from typing import TYPE_CHECKING, Any, Dict
+from typing import TYPE_CHECKING, Any, Callable, Dict, List
 
 from .limits import MAX_STEPS
 
-if TYPE_CHECKING:  # TensorFlow is imported when an optimizer is made (the CLI imports this early)
+if TYPE_CHECKING:  # TensorFlow is imported when a preset is used (the CLI imports this early)
     import tensorflow as tf
 
-#: Adam's learning rate in the fast setting (Lucid's default: 0.05).
+#: Adam's learning rate in the fast setting's main part (Lucid's default: 0.05).
 FAST_LEARNING_RATE = 0.3
+#: Adam's learning rate in the fast setting's finishing steps.
+FINISH_LEARNING_RATE = 0.15
 #: The fast setting runs this fraction of the steps it is given (rounded down, at least 1).
 FAST_STEP_DIVISOR = 3
+#: The fraction of the fast setting's steps run at the end without the transforms.
+FAST_FINISH_FRACTION = 0.18
 #: Names accepted by the command line's --preset.
 PRESETS = ("lucid", "fast")
-
-
-def fast_optimizer() -> "tf.keras.optimizers.Optimizer":
-    """A fresh Adam at the fast setting's learning rate (epsilon 1e-8, as Lucid's TF1 Adam).
-
-    A function rather than an instance, so that each render, batch or Ray worker gets its own
-    optimizer state and the manifest can describe the setting by name."""
-    import tensorflow as tf
-
-    return tf.keras.optimizers.Adam(learning_rate=FAST_LEARNING_RATE, epsilon=1e-8)
 
 
 def fast_steps(steps: int = 512) -> int:
@@ -43,16 +39,51 @@ def fast_steps(steps: int = 512) -> int:
     return max(1, steps // FAST_STEP_DIVISOR)
 
 
+def finish_steps(steps: int = 512) -> int:
+    """How many of the fast setting's steps (for Lucid's `steps`) run without the transforms."""
+    return int(fast_steps(steps) * FAST_FINISH_FRACTION)
+
+
+def fast_optimizer(steps: int = 512) -> Callable[[], "tf.keras.optimizers.Optimizer"]:
+    """A function making a fresh Adam (epsilon 1e-8, as Lucid's TF1 Adam) for the fast setting
+    of a `steps`-step Lucid render: learning rate 0.3, then 0.15 for the finishing steps.
+
+    A function rather than an instance, so that each render, batch or Ray worker gets its own
+    optimizer state, and the manifest describes the setting by its name and `main` steps."""
+    main = fast_steps(steps) - finish_steps(steps)
+
+    def inner() -> "tf.keras.optimizers.Optimizer":
+        import tensorflow as tf
+
+        # the schedule sees the count of earlier updates: 0.3 for updates 0..main-1
+        rate = tf.keras.optimizers.schedules.PiecewiseConstantDecay(
+            [main - 1], [FAST_LEARNING_RATE, FINISH_LEARNING_RATE])
+        return tf.keras.optimizers.Adam(learning_rate=rate, epsilon=1e-8)
+
+    return inner
+
+
+def fast_transforms(steps: int = 512) -> List[Callable]:
+    """Lucid's standard transforms for all but the fast setting's finishing steps."""
+    from . import transform
+
+    main = fast_steps(steps) - finish_steps(steps)
+    return [transform.until_step(main, transform.standard_transforms)]
+
+
 def fast(steps: int = 512) -> Dict[str, Any]:
-    """`render_vis` keywords for the fast setting: optimizer and thresholds."""
-    return {"optimizer": fast_optimizer, "thresholds": (fast_steps(steps),)}
+    """`render_vis` keywords for the fast setting: optimizer, transforms and thresholds."""
+    return {"optimizer": fast_optimizer(steps), "transforms": fast_transforms(steps),
+            "thresholds": (fast_steps(steps),)}
 
 
 def recipe_settings(preset: str, steps: int) -> Dict[str, Any]:
-    """`optimizer` and `steps` keywords for the recipes (render_layer, render_model, ...) under
-    `preset`: Lucid's (None, `steps`) or the fast setting's; ValueError for another name."""
+    """`optimizer`, `transforms` and `steps` keywords for the recipes (render_layer,
+    render_model, ...) under `preset`: Lucid's (None, None, `steps`) or the fast setting's;
+    ValueError for another name."""
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {', '.join(map(repr, PRESETS))}; got {preset!r}.")
     if preset == "fast":
-        return {"optimizer": fast_optimizer, "steps": fast_steps(steps)}
-    return {"optimizer": None, "steps": steps}
+        return {"optimizer": fast_optimizer(steps), "transforms": fast_transforms(steps),
+                "steps": fast_steps(steps)}
+    return {"optimizer": None, "transforms": None, "steps": steps}

@@ -14,7 +14,7 @@ from typing import IO, Any, List, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from lucid_vgg.optvis import objectives
+from lucid_vgg.optvis import objectives, render_step
 from lucid_vgg.optvis.fast_graph import graph_to_run, resolve_precision
 from lucid_vgg.optvis.objectives import ObjectiveLike
 from lucid_vgg.optvis.overrides.redirected_relu import redirected_relu_override
@@ -105,10 +105,12 @@ class Visualization:
     def _make_T(self):
         with self.store:
             t_image = make_t_image(self.param_f)
+        with render_step.counting(self.global_step):
+            transformed = self.transform_f(t_image)
         if self.relu_gradient_override:
             with redirected_relu_override(self.global_step):
-                return import_model(self.run_model, self.transform_f(t_image), t_image)
-        return import_model(self.run_model, self.transform_f(t_image), t_image)
+                return import_model(self.run_model, transformed, t_image)
+        return import_model(self.run_model, transformed, t_image)
 
     def _step_fn(self):
         self.trace_count += 1

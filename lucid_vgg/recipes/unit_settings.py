@@ -21,6 +21,8 @@ def _value(value: Any, depth: int) -> Any:
         return value.item()
     if isinstance(value, (list, tuple)) and len(value) <= 64:
         return [_value(v, depth) for v in value]
+    if isinstance(value, dict) and len(value) <= 64:  # e.g. a learning-rate schedule's config
+        return {str(k): _value(v, depth) for k, v in value.items()}
     if isinstance(value, np.ndarray) and value.size <= 64:
         return value.tolist()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

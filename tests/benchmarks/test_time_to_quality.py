@@ -32,3 +32,17 @@ def test_summary_of_nothing_has_no_ratio(ttq):
 def test_units_cover_conv3_1_to_conv5_3(ttq):
     layers = [layer for layer, _ in ttq.UNITS]
     assert len(ttq.UNITS) == 8 and layers[0] == "conv3_1" and layers[-1] == "conv5_3"
+
+
+def test_fast_cases_of_another_setting_are_set_aside_and_rendered_again(ttq):
+    setting = ttq.fast_setting()
+    cases = [_case("conv3_1", 7, 0, "lucid", 10.0), _case("conv3_1", 7, 0, "fast", 9.0),
+             dict(_case("conv3_3", 40, 0, "fast", 8.0), setting=setting)]
+    ttq.set_aside_earlier_fast_cases(cases, setting)
+    assert [c["preset"] for c in cases] == ["lucid", "fast_earlier", "fast"]
+    done = {(c["layer"], c["unit"], c["seed"], c["preset"]) for c in cases}
+    todo = ttq.todo(done, seeds=1)
+    # the fast half of the pair whose Lucid render exists comes first
+    assert todo[0] == ("conv3_1", 7, 0, "fast")
+    assert ("conv3_3", 40, 0, "fast") not in todo and ("conv3_3", 40, 0, "lucid") in todo
+    assert len(todo) == 2 * len(ttq.UNITS) - 2

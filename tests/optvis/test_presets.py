@@ -1,12 +1,14 @@
-"""Render presets: the fast setting's step count, optimizer and how render_vis, the recipes and the
-CLI take it; Lucid's setting stays the default."""
+"""Render presets: the fast setting's step count, optimizer, finishing steps without transforms,
+and how render_vis (eager and graph mode), the recipes and the CLI take it; Lucid's setting stays
+the default."""
 import json
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from lucid_vgg import cli
-from lucid_vgg.optvis import param, presets, render
+from lucid_vgg.optvis import param, presets, render, transform
 
 OBJ = "conv2_1/conv2_1:1"
 
@@ -23,18 +25,53 @@ def test_fast_steps_rejects_what_is_not_a_step_count(steps):
         presets.fast_steps(steps)
 
 
-def test_fast_optimizer_is_a_fresh_adam_at_the_fast_rate_each_call():
-    a, b = presets.fast_optimizer(), presets.fast_optimizer()
+def test_fast_optimizer_makes_a_fresh_adam_at_the_fast_rate_then_lucids():
+    make = presets.fast_optimizer(512)
+    a, b = make(), make()
     assert a is not b and type(a).__name__ == "Adam"
+    main = presets.fast_steps(512) - presets.finish_steps(512)
+    assert (presets.fast_steps(512), presets.finish_steps(512), main) == (170, 30, 140)
+    rate = a.learning_rate  # read at the optimizer's own step count
+    assert float(rate) == pytest.approx(presets.FAST_LEARNING_RATE)
+    a.iterations.assign(main - 1)
     assert float(a.learning_rate) == pytest.approx(presets.FAST_LEARNING_RATE)
+    a.iterations.assign(main)
+    assert float(a.learning_rate) == pytest.approx(presets.FINISH_LEARNING_RATE)
     assert a.get_config()["epsilon"] == pytest.approx(1e-8)
 
 
-def test_recipe_settings_lucid_keeps_steps_and_default_optimizer():
-    assert presets.recipe_settings("lucid", 512) == {"optimizer": None, "steps": 512}
-    assert presets.recipe_settings("fast", 512) == {"optimizer": presets.fast_optimizer, "steps": 170}
+def test_recipe_settings_lucid_keeps_everything_and_fast_sets_all_three():
+    assert presets.recipe_settings("lucid", 512) == {"optimizer": None, "transforms": None,
+                                                     "steps": 512}
+    fast = presets.recipe_settings("fast", 512)
+    assert fast["steps"] == 170 and callable(fast["optimizer"]) and len(fast["transforms"]) == 1
     with pytest.raises(ValueError, match="preset must be one of 'lucid', 'fast'; got 'quick'"):
         presets.recipe_settings("quick", 512)
+
+
+def test_fast_transforms_stop_for_the_finishing_steps(tiny_model):
+    """The transforms act until the finish, then the step sees the image as it is: with a
+    transform that hides the image (a constant), the objective is flat until the finish starts
+    and the step is still traced once."""
+    hide = [lambda x: x * 0.0 + 0.5]
+    finish_at = 3
+    vis = render.make_vis_T(tiny_model, OBJ, lambda: param.image(16),
+                            transforms=[transform.until_step(finish_at, hide)], seed=0)
+    losses = [float(vis.step()) for _ in range(6)]
+    assert losses[:finish_at] == [losses[0]] * finish_at
+    assert losses[finish_at] != losses[0] and len(set(losses[finish_at:])) > 1
+    assert vis.trace_count == 1
+
+
+def test_fast_transforms_in_graph_mode_as_in_eager(tiny_model):
+    """Lucid's TF1 frame gets the same schedule from its global step (each mode's default Adam:
+    a Keras optimizer does not run in graph mode)."""
+    kw = dict(transforms=presets.fast_transforms(60), thresholds=(presets.fast_steps(60) - 1,),
+              use_fixed_seed=2, verbose=False)
+    want = render.render_vis(tiny_model, OBJ, lambda: param.image(16), **kw)[-1]
+    with tf.Graph().as_default():
+        got = render.render_vis(tiny_model, OBJ, lambda: param.image(16), **kw)[-1]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
 def test_render_vis_with_the_fast_preset_runs_a_third_of_the_steps(tiny_model):
@@ -53,7 +90,7 @@ def test_fast_preset_moves_the_image_further_per_step_than_lucids(tiny_model):
         return render.render_vis(tiny_model, OBJ, lambda: param.image(16), optimizer=optimizer,
                                  thresholds=(steps,), verbose=False, use_fixed_seed=0)[-1]
     start = image(None, 0)
-    lucid, fast = image(None, 4), image(presets.fast_optimizer, 4)
+    lucid, fast = image(None, 4), image(presets.fast_optimizer(512), 4)
     assert np.abs(fast - start).mean() > 2 * np.abs(lucid - start).mean()
 
 
@@ -68,8 +105,11 @@ def test_render_layer_cli_fast_preset_records_its_optimizer_and_steps(tiny_model
     settings = rows[-1]["settings"]
     assert settings["steps"] == 2
     assert settings["optimizer"]["fn"] == "lucid_vgg.optvis.presets.fast_optimizer"
-    # the learning rate is part of the description: another rate never reuses these units
-    assert settings["optimizer"]["config"]["learning_rate"] == pytest.approx(presets.FAST_LEARNING_RATE)
+    # the learning rates are part of the description: other rates never reuse these units
+    rates = settings["optimizer"]["config"]["learning_rate"]["config"]
+    assert rates["values"] == pytest.approx([presets.FAST_LEARNING_RATE,
+                                             presets.FINISH_LEARNING_RATE])
+    assert settings["transforms"][0]["fn"] == "lucid_vgg.optvis.transform.until_step"
 
 
 @pytest.mark.parametrize("argv,message", [

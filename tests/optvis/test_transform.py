@@ -305,3 +305,41 @@ def test_reflect_pad_wider_than_a_static_image_is_refused_when_traced():
     with pytest.raises(ValueError, match=r"pad\(4, mode='REFLECT'\) cannot take .* 4x9 px.*0\.\.3"):
         transform.pad(4)(np.zeros((1, 4, 9, 3), np.float32))
     assert transform.pad(3)(np.zeros((1, 4, 9, 3), np.float32)).shape == (1, 10, 15, 3)
+
+
+def test_until_step_transforms_the_first_n_steps_then_passes_the_image_through():
+    """The schedule reads the render's step counter when the step runs, not when it is traced."""
+    from lucid_vgg.optvis import render_step
+
+    step = tf.Variable(0, dtype=tf.int64)
+    scheduled = transform.until_step(2, [lambda x: x + 1.0, lambda x: x * 3.0])
+
+    @tf.function(autograph=False)
+    def run(x):
+        with render_step.counting(step):
+            return scheduled(x)
+
+    x = _img(1, 8, 8)
+    seen = []
+    for i in range(4):
+        step.assign(i)
+        seen.append(run(x).numpy())
+    np.testing.assert_allclose(seen[0], (x + 1) * 3, rtol=1e-6)
+    np.testing.assert_allclose(seen[1], (x + 1) * 3, rtol=1e-6)
+    np.testing.assert_array_equal(seen[2], x)
+    np.testing.assert_array_equal(seen[3], x)
+    assert run.experimental_get_tracing_count() == 1
+
+
+def test_until_step_needs_a_render_and_a_positive_n():
+    with pytest.raises(RuntimeError, match="only works inside a render"):
+        transform.until_step(3, [transform.jitter(1)])(_img())
+    with pytest.raises(ValueError, match="until_step n"):
+        transform.until_step(0, [transform.jitter(1)])
+
+
+def test_until_step_keeps_the_size_rules_of_what_it_schedules():
+    """A jitter too large for the image is refused before tracing, scheduled or not."""
+    with pytest.raises(ValueError, match=r"jitter\(30\)"):
+        check_transformed_size([transform.until_step(5, [transform.jitter(30)])], 20, 20, 1,
+                               "the model")
