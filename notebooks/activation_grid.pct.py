@@ -56,7 +56,10 @@ N_GROUPS = 4 if QUICK else 6        # NMF groups shared between cells (Lucid: 6)
 BATCH = 16 if QUICK else 64         # cells optimised per step (Lucid: 64)
 # Full settings (224 px photo, 42 px cells, 256 steps) on 2 CPU cores: about 24 min (1410 s, TF
 # 2.21 on an Intel Xeon with AVX-512; no other job on the machine: the simple conv5_1 grid 751
-# s, the three shared-parameter grids 188-239 s each).
+# s, the three shared-parameter grids 188-239 s each). The pictures below are from a re-run on the
+# final code (Lucid's nearest-neighbour rotation) on an AMD EPYC (AVX-512): 2046 s, of which about
+# 10 min in the first quarter hour shared the 2 cores with short tests and check renders (load
+# average up to 3), so a quiet run is shorter.
 
 # %% [markdown]
 # ## Import, load the model
