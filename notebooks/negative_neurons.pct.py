@@ -56,7 +56,9 @@ STEPS = 8 if QUICK else 512                   # optimisation steps
 UNITS = [1, 2] if QUICK else [1, 2, 3, 4]     # units shown for each layer
 # Full settings (128 px, 512 steps, 4 units x 4 layers) on 2 CPU cores: about 26 min (1560 s, TF
 # 2.21 on an Intel Xeon with AVX-512; the machine was shared with a CI run and another render
-# job for most of the run, load average 4-5, so this is pessimistic).
+# job for most of the run, load average 4-5, so this is pessimistic). The pictures below are from
+# a re-run on the final code (Lucid's nearest-neighbour rotation) on an AMD EPYC (AVX-512), nothing
+# else running (load average 2.1-2.2: the run's own two threads): 1433 s.
 
 # %% [markdown]
 # ## Import, load the model
