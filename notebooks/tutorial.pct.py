@@ -57,7 +57,9 @@ UNIT = 1                      # the unit shown for every layer
 EVERY_NTH_LAYER = 6 if QUICK else 1   # quick mode: conv1_1, conv3_1, conv5_3 only
 # Full settings (128 px, 512 steps) on 2 CPU cores: about 32 min (1947 s, conv layers only, TF
 # 2.21 on an Intel Xeon with AVX-512; the machine was shared with other jobs, load average 5-11,
-# so this is pessimistic).
+# so this is pessimistic). The pictures below are from a re-run on the final code (Lucid's
+# nearest-neighbour rotation) on an AMD EPYC (AVX-512), nothing else running (load average
+# 2.1-2.2: the run's own two threads): 1028 s.
 
 # %% [markdown]
 # ## Import, load the model
