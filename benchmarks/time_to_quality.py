@@ -3,11 +3,12 @@
 For each unit and seed, renders Lucid's default (Adam 0.05, 512 steps) and the fast preset
 (`lucid_vgg.optvis.presets`: 512 // 3 steps, Adam 0.3 then a finish without the transforms),
 both at 128 px with the default parameterisation, one unit per render (batch 1), and evaluates
-the unit's channel mean on the *untransformed* image. Fast cases recorded with another fast
-setting are kept in the JSON under "fast_earlier" (with their setting) and rendered again. FLOPs per step are the same for both (same network, size and
-batch), so the FLOP ratio is the step ratio. Prints per-unit medians over seeds and the median
-ratio fast / Lucid over all (unit, seed) pairs; writes each finished case to the JSON at once and
-skips cases already there (an interrupted run resumes), and a side-by-side sheet of the seed-0
+the unit's channel mean on the *untransformed* image and, beside it, over 32 draws of Lucid's
+standard transforms (`transformed_value`). FLOPs per step are the same for both (same network,
+size and batch), so the FLOP ratio is the step ratio. Prints per-unit medians over seeds and the
+median ratio fast / Lucid over all (unit, seed) pairs; writes each finished case to the JSON at
+once and skips cases already there (an interrupted run resumes; fast cases of another fast
+setting are kept as "fast_earlier" and rendered again), and a side-by-side sheet of the seed-0
 pictures.
 
     python benchmarks/time_to_quality.py [--out docs/time_to_quality] [--seeds 4]
@@ -19,13 +20,16 @@ import numpy as np
 
 from _bench import load_average, machine_info, make_parser, read_json, write_json
 from lucid_vgg.misc.io import save
-from lucid_vgg.optvis import param, presets, render
+from lucid_vgg.optvis import param, presets, render, transform
+from lucid_vgg.optvis.seeding import fixed_seed
 from modelzoo import VGG16_caffe
 
 #: Eight units across conv3_1..conv5_3 (one per layer listed; unit numbers spread over the depth).
 UNITS = [("conv3_1", 7), ("conv3_3", 40), ("conv4_1", 0), ("conv4_2", 100),
          ("conv4_3", 200), ("conv5_1", 3), ("conv5_2", 300), ("conv5_3", 400)]
 LUCID_STEPS = 512
+#: Draws of Lucid's standard transforms averaged by `transformed_value`.
+TRANSFORM_DRAWS = 32
 
 
 def fast_setting() -> str:
@@ -56,6 +60,17 @@ def channel_value(model, image, layer, unit):
     return float(np.asarray(model.get_activations(image, f"{layer}/{layer}"))[..., unit].mean())
 
 
+def transformed_value(model, image, layer, unit, draws=TRANSFORM_DRAWS):
+    """Mean activation of `unit` over `draws` seeded draws of Lucid's standard transforms: how
+    well the picture holds up when moved, scaled and rotated, which the untransformed value alone
+    does not show (a finish without transforms can raise one and lower the other)."""
+    moved = transform.compose(transform.standard_transforms)
+    with fixed_seed(1234):
+        values = [channel_value(model, moved(np.asarray(image, np.float32)).numpy(), layer, unit)
+                  for _ in range(draws)]
+    return float(np.mean(values))
+
+
 def render_case(model, layer, unit, seed, preset, size):
     """(final channel value, seconds, image) of one render of `preset` ("lucid" or "fast")."""
     settings = presets.fast(LUCID_STEPS) if preset == "fast" else {"thresholds": (LUCID_STEPS,)}
@@ -78,8 +93,14 @@ def summarize(cases):
             continue
         lucid, fast = np.array(pairs).T
         ratios += list(fast / lucid)
+        moved = [by_key[(layer, unit, s, "fast")]["value_transformed"]
+                 / by_key[(layer, unit, s, "lucid")]["value_transformed"]
+                 for s in sorted({c["seed"] for c in cases})
+                 if "value_transformed" in by_key.get((layer, unit, s, "lucid"), {})
+                 and "value_transformed" in by_key.get((layer, unit, s, "fast"), {})]
         rows.append({"layer": layer, "unit": unit, "seeds": len(pairs), "lucid": float(np.median(lucid)),
-                     "fast": float(np.median(fast)), "ratio": float(np.median(fast / lucid))})
+                     "fast": float(np.median(fast)), "ratio": float(np.median(fast / lucid)),
+                     "ratio_transformed": float(np.median(moved)) if moved else None})
     return rows, (float(np.median(ratios)) if ratios else None), len(ratios)
 
 
@@ -119,15 +140,18 @@ def main(argv=None):
         value, seconds, image = render_case(model, layer, unit, seed, preset, args.size)
         save(image[0], os.path.join(args.out, f"{layer}_{unit}_seed{seed}_{preset}.png"))
         record["cases"].append(dict(layer=layer, unit=unit, seed=seed, preset=preset, value=value,
+                                    value_transformed=transformed_value(model, image, layer, unit),
                                     seconds=seconds, load=load_average(),
                                     **({"setting": setting} if preset == "fast" else {})))
         write_json(record_path, record)
         print(f"{layer}:{unit} seed {seed} {preset}: {value:.1f} ({seconds:.0f} s)", flush=True)
     rows, median_ratio, n = summarize(record["cases"])
-    print("| layer | unit | seeds | Lucid 512 steps | fast | fast / Lucid |\n|---|---|---|---|---|---|")
+    print("| layer | unit | seeds | Lucid 512 steps | fast | fast / Lucid | same, transformed |\n"
+          "|---|---|---|---|---|---|---|")
     for r in rows:
+        moved = "-" if r["ratio_transformed"] is None else f"{r['ratio_transformed']:.3f}"
         print(f"| {r['layer']} | {r['unit']} | {r['seeds']} | {r['lucid']:.1f} | {r['fast']:.1f} | "
-              f"{r['ratio']:.3f} |")
+              f"{r['ratio']:.3f} | {moved} |")
     print(f"median fast / Lucid over {n} (unit, seed) pairs: {median_ratio}; FLOP ratio "
           f"{presets.fast_steps(LUCID_STEPS) / LUCID_STEPS:.3f}; sheet: {contact_sheet(args.out, n)}")
 

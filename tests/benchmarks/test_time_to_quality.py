@@ -1,4 +1,5 @@
 """benchmarks/time_to_quality.py: the summary of fast-vs-Lucid cases (medians, pairing by seed)."""
+import numpy as np
 import pytest
 
 from benchmark_scripts import benchmark_module
@@ -46,3 +47,19 @@ def test_fast_cases_of_another_setting_are_set_aside_and_rendered_again(ttq):
     assert todo[0] == ("conv3_1", 7, 0, "fast")
     assert ("conv3_3", 40, 0, "fast") not in todo and ("conv3_3", 40, 0, "lucid") in todo
     assert len(todo) == 2 * len(ttq.UNITS) - 2
+
+
+def test_transformed_value_is_seeded_and_differs_from_the_untransformed_one(ttq, tiny_model):
+    image = np.random.default_rng(0).random((1, 48, 48, 3)).astype(np.float32)
+    a = ttq.transformed_value(tiny_model, image, "conv1_1", 0, draws=3)
+    b = ttq.transformed_value(tiny_model, image, "conv1_1", 0, draws=3)
+    assert a == b and a != ttq.channel_value(tiny_model, image, "conv1_1", 0)
+
+
+def test_summary_gives_the_transformed_ratio_only_where_both_have_it(ttq):
+    cases = [dict(_case("conv3_1", 7, 0, "lucid", 10.0), value_transformed=8.0),
+             dict(_case("conv3_1", 7, 0, "fast", 11.0), value_transformed=6.0),
+             _case("conv4_1", 0, 0, "lucid", 4.0), _case("conv4_1", 0, 0, "fast", 4.0)]
+    rows, _, _ = ttq.summarize(cases)
+    assert rows[0]["ratio_transformed"] == pytest.approx(0.75)
+    assert rows[1]["ratio_transformed"] is None
