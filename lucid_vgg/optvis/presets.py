@@ -1,13 +1,12 @@
-"""Render presets: Lucid's defaults, and a fast setting that reaches their result in a third of
-the steps.
+"""Render presets: Lucid's defaults, and a fast setting that runs a third of their steps.
 
 Lucid renders with Adam at learning rate 0.05 for 512 steps, every step through the standard
 transforms. The fast setting runs a third of the steps: Adam at learning rate 0.3 with the same
 parameterisation, transforms and 16-step redirected-ReLU warm-up, then, for its last
-`FAST_FINISH_FRACTION` of the steps, Adam at 0.15 without the transforms, so the image is finished
-as it is shown (`transform.until_step`; one Adam throughout, whose moments carry over: 0.05 there finished
-lower, BENCHMARKS.md section 9). `benchmarks/time_to_quality.py` measures how its
-final activation compares with Lucid's (BENCHMARKS.md, "Time to quality"). Defaults stay Lucid's:
+`FAST_FINISH_FRACTION` of the steps, Adam at 0.15 without the transforms, so the image is
+finished as it is shown (`transform.until_step`). `benchmarks/time_to_quality.py` compares its
+final activation with Lucid's, untransformed and under Lucid's transforms (BENCHMARKS.md section
+9: it ends higher on the first and lower on the second). Defaults stay Lucid's:
 
     render.render_vis(model, "conv4_1:0", **presets.fast())          # 170 steps
     recipes.render_layer(model, "conv5_1", out, **presets.recipe_settings("fast", 512))
