@@ -43,13 +43,18 @@ def finish_steps(steps: int = 512) -> int:
     return int(fast_steps(steps) * FAST_FINISH_FRACTION)
 
 
+def _main_steps(steps: int) -> int:
+    """The fast setting's steps before its finish (with transforms, at the fast rate)."""
+    return fast_steps(steps) - finish_steps(steps)
+
+
 def fast_optimizer(steps: int = 512) -> Callable[[], "tf.keras.optimizers.Optimizer"]:
     """A function making a fresh Adam (epsilon 1e-8, as Lucid's TF1 Adam) for the fast setting
     of a `steps`-step Lucid render: learning rate 0.3, then 0.15 for the finishing steps.
 
     A function rather than an instance, so that each render, batch or Ray worker gets its own
     optimizer state, and the manifest describes the setting by its name and `main` steps."""
-    main = fast_steps(steps) - finish_steps(steps)
+    main = _main_steps(steps)
 
     def inner() -> "tf.keras.optimizers.Optimizer":
         import tensorflow as tf
@@ -66,8 +71,7 @@ def fast_transforms(steps: int = 512) -> List[Callable]:
     """Lucid's standard transforms for all but the fast setting's finishing steps."""
     from . import transform
 
-    main = fast_steps(steps) - finish_steps(steps)
-    return [transform.until_step(main, transform.standard_transforms)]
+    return [transform.until_step(_main_steps(steps), transform.standard_transforms)]
 
 
 def fast(steps: int = 512) -> Dict[str, Any]:
