@@ -107,3 +107,25 @@ def cluster():
         os.environ.pop("PYTHONPATH", None)
     else:
         os.environ["PYTHONPATH"] = saved
+
+
+# -- leaving the test process ------------------------------------------------------------------
+# After a whole run has passed and pytest has printed its summary, the interpreter's own teardown
+# can still crash in native destructors (TensorFlow, onnxruntime and Ray's threads; seen once as a
+# SIGSEGV after "1936 passed"), turning a green run into exit code 139. So the session's exit
+# status is kept, and once every other plugin has unconfigured, the process leaves with exactly
+# that status without running those destructors.
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    session.config._lucid_vgg_exit = int(exitstatus)  # pylint: disable=protected-access
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    status = getattr(config, "_lucid_vgg_exit", None)
+    if status is None or os.environ.get("LUCID_VGG_PYTEST_NORMAL_EXIT"):
+        return
+    import sys
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)  # pylint: disable=protected-access
