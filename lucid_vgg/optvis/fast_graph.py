@@ -1,5 +1,6 @@
 """The graph a render actually runs: the model's GraphDef cut to the nodes the objectives
-read (found by a dry trace, `needed_nodes`), optionally converted to bfloat16 (float32
+read (found by a dry trace, `DryTrace`), its last read conv layers to the channels read
+(`channel_cut`), optionally converted to bfloat16 (float32
 parameters and images stay outside it); `graph_to_run` makes that choice for a render.
 """
 import logging
@@ -8,6 +9,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import tensorflow as tf
 
+from lucid_vgg.optvis.channel_cut import Cuts, cut_graph_def, cuttable_layers, read_channels
 from lucid_vgg.optvis.live_model import live_model_to_run
 from lucid_vgg.optvis.render_parts import import_model
 from lucid_vgg.optvis.transform_size import check_transformed_size
@@ -81,58 +83,89 @@ def to_bfloat16_graph_def(graph_def: tf.compat.v1.GraphDef,
 
 _FAST_GRAPHS: "weakref.WeakKeyDictionary[Model, Dict[Any, tf.compat.v1.GraphDef]]" = \
     weakref.WeakKeyDictionary()
-"""model -> {(nodes, precision): GraphDef}"""
+"""model -> {(nodes, precision, cuts): GraphDef}"""
 
 
 def fast_graph_def(model: Model, nodes: Optional[Sequence[str]] = None,
-                   precision: str = "float32") -> tf.compat.v1.GraphDef:
-    """The model's GraphDef cut to `nodes` and their inputs (all of it for None), converted to
-    bfloat16 if asked; cached per model, set of nodes and precision."""
-    key = (tuple(nodes) if nodes else None, precision)
+                   precision: str = "float32", cuts: Optional[Cuts] = None) -> tf.compat.v1.GraphDef:
+    """The model's GraphDef cut to `nodes` and their inputs (all of it for None), its `cuts`
+    layers to the channels kept (`channel_cut`), converted to bfloat16 if asked; cached per
+    model, set of nodes, cuts and precision."""
+    cuts = cuts or {}
+    key = (tuple(nodes) if nodes else None, precision, tuple(sorted(cuts.items())))
     cache = _FAST_GRAPHS.setdefault(model, {})
     if key not in cache:
         gd = model.graph_def
         if nodes:
             gd = subgraph(gd, list(nodes))
+        if cuts:
+            gd = cut_graph_def(gd, cuts)
         if precision == "bfloat16":
             gd = to_bfloat16_graph_def(gd, model.input_name)
         cache[key] = gd
     return cache[key]
 
 
-# -- which nodes the objectives read ----------------------------------------------------------
+# -- which nodes (and channels) the objectives read ---------------------------------------------
+class DryTrace:
+    """The objectives evaluated once on the model imported (under the scope "dry") into a
+    throwaway graph fed by a placeholder: which imported ops they depend on, and through which
+    channels of their last layers (`channel_cut`)."""
+
+    PREFIX = "dry/"
+
+    def __init__(self, graph: tf.Graph, ops: Sequence[tf.Operation]) -> None:
+        self.graph = graph
+        self.reached = set(ops)
+        self.ops = {op for op in ops if op.name.startswith(self.PREFIX)}
+        self.nodes = sorted(op.name[len(self.PREFIX):] for op in self.ops)
+
+    @classmethod
+    def run(cls, model: Model, objective_fs: Sequence[Any],
+            image_shape: Sequence[Optional[int]]) -> Optional["DryTrace"]:
+        """The dry trace, or None when it cannot be made (a model whose import_graph returns
+        nothing, or an objective that fails on the placeholder): keep the whole graph then."""
+        graph = tf.Graph()
+        try:
+            with graph.as_default():
+                raw = tf.compat.v1.placeholder(tf.float32, image_shape, name="dry_input_raw")
+                x = tf.compat.v1.placeholder(tf.float32, [image_shape[0], None, None, 3],
+                                             name="dry_input")
+                T = import_model(model, x, raw, scope="dry")
+                outputs = [tf.convert_to_tensor(f(T)) for f in objective_fs]
+        except Exception as e:  # pylint: disable=broad-except
+            log.debug("dry trace failed (%s); running the whole graph", e)
+            return None
+        ops = walk([t.op for t in outputs], lambda op: [i.op for i in op.inputs] + list(op.control_inputs))
+        trace = cls(graph, list(ops))
+        return trace if trace.nodes else None
+
+    def channel_cuts(self, graph_def: tf.compat.v1.GraphDef) -> Cuts:
+        """The read conv layers that only some of whose channels the objectives read."""
+        cuts: Cuts = {}
+        for name, depth in cuttable_layers(graph_def, self.nodes).items():
+            t = self.graph.get_operation_by_name(self.PREFIX + name).outputs[0]
+            channels = read_channels(t, depth, self.reached, self.ops)
+            if channels and len(channels) < depth:
+                cuts[name] = (tuple(sorted(channels)), depth)
+        return cuts
+
+
 def needed_nodes(model: Model, objective_fs: Sequence[Any],
                  image_shape: Sequence[Optional[int]]) -> Optional[List[str]]:
-    """Names of the model's graph nodes the objectives read, found by a dry trace.
-
-    The objectives are evaluated once on the model imported (under the scope "dry") into a
-    throwaway graph fed by a placeholder; every imported op they depend on is returned (without
-    the scope). None when it cannot be decided (a model whose import_graph returns nothing, or an
-    objective that fails on the placeholder): the caller then keeps the whole graph.
-    """
-    graph = tf.Graph()
-    try:
-        with graph.as_default():
-            raw = tf.compat.v1.placeholder(tf.float32, image_shape, name="dry_input_raw")
-            x = tf.compat.v1.placeholder(tf.float32, [image_shape[0], None, None, 3],
-                                         name="dry_input")
-            T = import_model(model, x, raw, scope="dry")
-            outputs = [tf.convert_to_tensor(f(T)) for f in objective_fs]
-    except Exception as e:  # pylint: disable=broad-except
-        log.debug("dry trace failed (%s); running the whole graph", e)
-        return None
-    prefix = "dry/"
-    ops = walk([t.op for t in outputs], lambda op: [i.op for i in op.inputs] + list(op.control_inputs))
-    return sorted(op.name[len(prefix):] for op in ops if op.name.startswith(prefix)) or None
+    """Names of the model's graph nodes the objectives read (a `DryTrace`); None when it cannot
+    be decided."""
+    trace = DryTrace.run(model, objective_fs, image_shape)
+    return trace.nodes if trace else None
 
 
 # -- the choice for one render ----------------------------------------------------------------
 def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequence[Optional[int]],
                  precision: str, prune: bool, transform_f: Optional[Callable] = None) -> Any:
-    """The model a render imports: `model` itself, or a copy holding the pruned and/or bfloat16
-    GraphDef. Raises ValueError when the image, or `transform_f`'s smallest output of it, is
-    smaller than the pooling in front of the layers the objectives read (models that know
-    `min_input_size`)."""
+    """The model a render imports: `model` itself, or a copy holding the pruned (to the nodes
+    and channels read) and/or bfloat16 GraphDef. Raises ValueError when the image, or
+    `transform_f`'s smallest output of it, is smaller than the pooling in front of the layers
+    the objectives read (models that know `min_input_size`)."""
     if hasattr(model, "with_layers"):  # a live Keras model (modelzoo.KerasModel): no GraphDef
         return live_model_to_run(model, objective_fs, image_shape, precision, prune, transform_f,
                                  check_image_size)
@@ -140,12 +173,16 @@ def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequenc
         return model
     if getattr(model, "_graph_def", None) is None and not hasattr(model, "load_graph_def"):
         return model
-    nodes = needed_nodes(model, objective_fs, image_shape) if prune else None
+    trace = DryTrace.run(model, objective_fs, image_shape) if prune else None
+    nodes = trace.nodes if trace else None
     if nodes and hasattr(model, "min_input_size"):
         check_image_size(model, nodes, image_shape, transform_f)
+    cuts = trace.channel_cuts(model.graph_def) if trace else {}
     if nodes is None and precision == "float32":
         return model
-    return model.with_graph_def(fast_graph_def(model, nodes, precision))
+    run = model.with_graph_def(fast_graph_def(model, nodes, precision, cuts))
+    run.channel_cuts = cuts
+    return run
 
 
 def check_image_size(model: Model, nodes: Sequence[str], image_shape: Sequence[Optional[int]],

@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_vgg.optvis import param, transform
+from lucid_vgg.optvis.channel_cut import widen
 from modelzoo.vision_base import Model
 
 # T is Lucid's name for the tensor accessor; keep it.
@@ -105,7 +106,8 @@ def import_model(model: Model, t_image: tf.Tensor, t_image_raw: Optional[tf.Tens
 
     T("input") is `t_image_raw` (the untransformed image, default `t_image`), T("labels") the
     model's labels, T(layer) the imported layer tensor (KeyError naming close matches if it
-    does not exist). Layer tensors get the static batch size of `t_image`.
+    does not exist). Layer tensors get the static batch size of `t_image`; a layer the graph
+    computes only some channels of (`model.channel_cuts`) is widened back to its full depth.
     """
     if t_image_raw is None:
         t_image_raw = t_image
@@ -114,6 +116,7 @@ def import_model(model: Model, t_image: tf.Tensor, t_image_raw: Optional[tf.Tens
     if T_model is None:  # a Lucid-style Model whose import_graph returns nothing
         graph = tf.compat.v1.get_default_graph()
         T_model = lambda name: graph.get_tensor_by_name(f"{scope}/{name}:0")  # noqa: E731
+    cuts = getattr(model, "channel_cuts", None) or {}
 
     def T(layer):
         if layer == "input":
@@ -121,8 +124,11 @@ def import_model(model: Model, t_image: tf.Tensor, t_image_raw: Optional[tf.Tens
         if layer == "labels":
             return model.labels
         t = T_model(layer)
+        node = t.op.name[len(scope) + 1:] if t.op.name.startswith(scope + "/") else None
         if t.dtype == tf.bfloat16:  # precision="bfloat16": objectives see float32
             t = tf.cast(t, tf.float32)
+        if node in cuts:
+            t = widen(t, *cuts[node])
         if batch is not None and t.shape.rank and tf.compat.dimension_value(t.shape[0]) is None:
             t.set_shape([batch] + [None] * (t.shape.rank - 1))
         return t

@@ -72,7 +72,8 @@ def unit_per_image(layer: str, units: Sequence[int]) -> Objective:
         if t.shape[0] is not None and t.shape[0] != len(units):
             raise ValueError(f"unit_per_image: {len(units)} units for a batch of {t.shape[0]}.")
         depth = t.shape[-1]
-        mask = tf.one_hot([int(u) % depth for u in units], depth, dtype=t.dtype)[:, None, None, :]
+        # a constant (not tf.one_hot) so the render can see which channels are read (channel_cut)
+        mask = tf.constant(np.eye(depth)[[int(u) % depth for u in units]][:, None, None, :], t.dtype)
         return tf.reduce_sum(tf.reduce_mean(t * mask, axis=[1, 2]))
 
     return objectives.Objective(inner, name=f"unit_per_image:{layer}",

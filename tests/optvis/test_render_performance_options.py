@@ -61,9 +61,11 @@ def test_pruning_cuts_the_graph_at_the_objective_layer(tiny_model):
     assert "conv1_2/conv1_2" in names
     assert not any(n.startswith(("conv2_", "conv3_")) for n in names)
     assert vis.model is tiny_model  # activations etc. still use the full model
-    # the cut graph is cached per model and set of nodes
-    vis2 = render.make_vis_T(tiny_model, "conv1_2/conv1_2:1", _param)
+    # the cut graph is cached per model, set of nodes and channels kept
+    vis2 = render.make_vis_T(tiny_model, objectives.channel("conv1_2/conv1_2", 0), _param)
     assert vis2.run_model.graph_def is vis.run_model.graph_def
+    vis3 = render.make_vis_T(tiny_model, "conv1_2/conv1_2:1", _param)
+    assert vis3.run_model.graph_def is not vis.run_model.graph_def
 
 
 def test_pruning_keeps_every_layer_an_objective_reads(tiny_model):
