@@ -159,8 +159,12 @@ def cut_graph_def(graph_def: tf.compat.v1.GraphDef, cuts: Cuts) -> tf.compat.v1.
 
 def widen(t: tf.Tensor, channels: Sequence[int], depth: int) -> tf.Tensor:
     """The cut layer's tensor [..., len(channels)] as [..., depth]: channel channels[i] is t's
-    channel i, every other channel 0."""
-    index = np.full(depth, len(channels), np.int32)
-    index[list(channels)] = np.arange(len(channels), dtype=np.int32)
-    padded = tf.pad(t, [[0, 0]] * (t.shape.rank - 1) + [[0, 1]])
-    return tf.gather(padded, index, axis=-1)
+    channel i, every other channel 0 (a pad for a run of channels, whose gradient is a slice;
+    a gather otherwise)."""
+    edges = [[0, 0]] * (t.shape.rank - 1)
+    first, k = channels[0], len(channels)
+    if list(channels) == list(range(first, first + k)):
+        return tf.pad(t, edges + [[first, depth - first - k]])
+    index = np.full(depth, k, np.int32)
+    index[list(channels)] = np.arange(k, dtype=np.int32)
+    return tf.gather(tf.pad(t, edges + [[0, 1]]), index, axis=-1)

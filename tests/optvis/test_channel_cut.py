@@ -48,13 +48,14 @@ def test_read_channels_matches_the_gradient(expr, expected):
         assert used == found
 
 
-def test_widen_puts_channels_back_at_their_indices():
+@pytest.mark.parametrize("channels", [(1, 4), (2, 3), (0, 1), (4, 5), (0, 5)])
+def test_widen_puts_channels_back_at_their_indices(channels):
     t = tf.constant(np.arange(2 * 3 * 3 * 2, dtype=np.float32).reshape(2, 3, 3, 2) + 1)
-    wide = channel_cut.widen(t, (1, 4), 6).numpy()
+    wide = channel_cut.widen(t, channels, 6).numpy()
     assert wide.shape == (2, 3, 3, 6)
-    np.testing.assert_array_equal(wide[..., 1], t.numpy()[..., 0])
-    np.testing.assert_array_equal(wide[..., 4], t.numpy()[..., 1])
-    assert not wide[..., [0, 2, 3, 5]].any()
+    np.testing.assert_array_equal(wide[..., channels[0]], t.numpy()[..., 0])
+    np.testing.assert_array_equal(wide[..., channels[1]], t.numpy()[..., 1])
+    assert not np.delete(wide, channels, axis=-1).any()
 
 
 def _param():
