@@ -116,13 +116,13 @@ def machine_info() -> dict:
 
 
 # -- the graph a render runs --------------------------------------------------------------
-def pruned_graph_def(model, objective, batch: int, precision: str = "float32"):
-    """The GraphDef a render of `objective` at 128 px actually runs (pruned to what the objective
-    needs, cast to `precision`): the network part the step timings and FLOP counts look at."""
+def run_model(model, objective, batch: int, precision: str = "float32"):
+    """The model a render of `objective` at 128 px actually imports (its graph pruned to the
+    nodes and channels the objective reads, cast to `precision`; `channel_cuts` on it): the
+    network part the step timings and FLOP counts look at."""
     from lucid_vgg.optvis import fast_graph
 
-    nodes = fast_graph.needed_nodes(model, [objective], (batch, 128, 128, 3))
-    return fast_graph.fast_graph_def(model, nodes, precision)
+    return fast_graph.graph_to_run(model, [objective], (batch, 128, 128, 3), precision, True)
 
 
 # -- JSON records ------------------------------------------------------------------------

@@ -26,9 +26,10 @@ import sys
 import numpy as np
 
 from _bench import (Stopwatch, call_times, load_average, machine_info,  # before TensorFlow
-                    make_parser, pruned_graph_def, write_json)
+                    make_parser, run_model, write_json)
 import tensorflow as tf
 from conv_peak import conv_peak
+from lucid_vgg.optvis.channel_cut import widen
 
 LAYERS = ("conv1_1", "conv3_1", "conv4_1", "conv5_1")
 BATCHES = (1, 4, 32)
@@ -87,10 +88,17 @@ def step_flops(model, objective, hw, batch=1):
     """Conv/MatMul FLOPs of forward + input gradient for one step at transformed size hw."""
     graph = tf.Graph()
     with graph.as_default():
-        run = model.with_graph_def(pruned_graph_def(model, objective, batch))
+        run = run_model(model, objective, batch)
         x = tf.compat.v1.placeholder(tf.float32, [batch, hw[0], hw[1], 3])
         T = run.import_graph(x, scope="f", forget_xy_shape=False)
-        loss = objective(lambda name: x if name == "input" else T(name))
+        cuts = getattr(run, "channel_cuts", {})
+
+        def read(name):  # T(name), a cut layer widened back as in a render (render.import_model)
+            if name == "input":
+                return x
+            node = name.split(":")[0]
+            return widen(T(name), *cuts[node]) if node in cuts else T(name)
+        loss = objective(read)
         tf.gradients(-loss, [x])
         return sum(_op_flops(op) for op in graph.get_operations())
 

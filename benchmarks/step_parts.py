@@ -13,7 +13,7 @@ XLA CPU kernel, so XLA can only apply to the network part; it is measured here.
 import numpy as np
 
 from _bench import (load_average, make_parser, median_seconds,  # before TensorFlow
-                    pruned_graph_def, write_json)
+                    run_model, write_json)
 import tensorflow as tf
 from conv_peak import conv_peak
 
@@ -39,10 +39,11 @@ def _input_as_const(graph_def, input_name):
 def network_fn(model, layer, precision, jit, batch, size=140):
     from lucid_vgg.optvis import objectives, render
     obj = objectives.channel(f"{layer}/{layer}", 0)
-    gd = pruned_graph_def(model, obj, batch, precision)
+    run = run_model(model, obj, batch, precision)
     if jit:  # XLA has no Placeholder kernel: the (input_map-replaced) input node becomes a Const
-        gd = _input_as_const(gd, model.input_name)
-    run = model.with_graph_def(gd)
+        cuts = getattr(run, "channel_cuts", {})
+        run = model.with_graph_def(_input_as_const(run.graph_def, model.input_name))
+        run.channel_cuts = cuts
     x = tf.random.uniform([batch, size, size, 3])
 
     @tf.function(jit_compile=jit, autograph=False)

@@ -1,7 +1,8 @@
 """Compute only the channels the objective reads of the last layer it reads.
 
 A channel objective on conv4_1 reads 1 of the layer's 512 channels, yet the step would compute
-all 512 and their input gradient (9% of a conv4_1 step, 48% of a conv1_2 step). When a layer
+all 512 and their input gradient (a conv4_1 step takes 0.93x as long without them, a conv1_2
+step 0.43x: BENCHMARKS.md section 10). When a layer
 the objectives read is `Relu(BiasAdd(Conv2D(x, W), b))` with constant W and b, nothing else the
 render runs depends on it, and every use of it picks channels by constant index (`t[..., n]`,
 spatial slices that keep all channels, a product with a constant mask, its shape), its conv is cut to

@@ -180,7 +180,7 @@ def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequenc
     cuts = trace.channel_cuts(model.graph_def) if trace else {}
     if nodes is None and precision == "float32":
         return model
-    run = model.with_graph_def(fast_graph_def(model, nodes, precision, cuts))
+    run: Any = model.with_graph_def(fast_graph_def(model, nodes, precision, cuts))  # + channel_cuts
     run.channel_cuts = cuts
     return run
 

@@ -237,7 +237,8 @@ def render_vis(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
       precision: "float32" (default), "bfloat16" (the network runs in bfloat16; parameters,
         objective values and images stay float32) or "auto" (bfloat16 only on CPUs with AMX,
         where it pays; float32 elsewhere). See BENCHMARKS.md for the measurements.
-      prune: import only the layers the objectives need (same results; faster first step).
+      prune: import only the layers the objectives need, and compute only the channels they
+        read of the last one (same results; faster first step and steps).
       progress, callback: as in `run_vis` (a stream for the progress bar; `callback(i, loss,
         vis)` after each step, e.g. to keep the image reached when interrupted).
 
