@@ -144,8 +144,14 @@ class DryTrace:
         """The read conv layers that only some of whose channels the objectives read."""
         cuts: Cuts = {}
         for name, depth in cuttable_layers(graph_def, self.nodes).items():
-            t = self.graph.get_operation_by_name(self.PREFIX + name).outputs[0]
-            channels = read_channels(t, depth, self.reached, self.ops)
+            relu = self.graph.get_operation_by_name(self.PREFIX + name)
+            bias = relu.inputs[0].op
+            conv = bias.inputs[0].op
+            chain = {relu, bias, conv, bias.inputs[1].op, conv.inputs[1].op}
+            if any(use not in chain for op in chain - {relu} for out in op.outputs
+                   for use in out.consumers() if use in self.reached):
+                continue  # an objective reads the conv, its bias or weights directly
+            channels = read_channels(relu.outputs[0], depth, self.reached, self.ops)
             if channels and len(channels) < depth:
                 cuts[name] = (tuple(sorted(channels)), depth)
         return cuts
@@ -161,9 +167,10 @@ def needed_nodes(model: Model, objective_fs: Sequence[Any],
 
 # -- the choice for one render ----------------------------------------------------------------
 def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequence[Optional[int]],
-                 precision: str, prune: bool, transform_f: Optional[Callable] = None) -> Any:
+                 precision: str, prune: bool, transform_f: Optional[Callable] = None,
+                 cut_channels: bool = True) -> Any:
     """The model a render imports: `model` itself, or a copy holding the pruned (to the nodes
-    and channels read) and/or bfloat16 GraphDef. Raises ValueError when the image, or
+    read and, with `cut_channels`, the channels read) and/or bfloat16 GraphDef. Raises ValueError when the image, or
     `transform_f`'s smallest output of it, is smaller than the pooling in front of the layers
     the objectives read (models that know `min_input_size`)."""
     if hasattr(model, "with_layers"):  # a live Keras model (modelzoo.KerasModel): no GraphDef
@@ -177,7 +184,7 @@ def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequenc
     nodes = trace.nodes if trace else None
     if nodes and hasattr(model, "min_input_size"):
         check_image_size(model, nodes, image_shape, transform_f)
-    cuts = trace.channel_cuts(model.graph_def) if trace else {}
+    cuts = trace.channel_cuts(model.graph_def) if trace and cut_channels else {}
     if nodes is None and precision == "float32":
         return model
     run: Any = model.with_graph_def(fast_graph_def(model, nodes, precision, cuts))  # + channel_cuts

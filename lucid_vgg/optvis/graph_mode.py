@@ -203,8 +203,10 @@ def make_vis_T(model: Model, objective_f: ObjectiveLike, param_f: ParamF = None,
         store = VariableStore(seed_value)
         with store:
             t_image = graph_t_image(param_f, graph)
+        # T(layer) is the user's to run here, so no layer is cut to the channels the objective reads
         run_model = graph_to_run(model, [objective] + printing, tuple(t_image.shape.as_list()),
-                                 resolve_precision(precision), prune, transform_f)
+                                 resolve_precision(precision), prune, transform_f,
+                                 cut_channels=False)
         opt = make_graph_optimizer(optimizer)
         global_step = tf.compat.v1.train.get_or_create_global_step()
         init_global_step = tf.compat.v1.variables_initializer([global_step])

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lucid_vgg.optvis import channel_cut, objectives, param, render
+from lucid_vgg.optvis import channel_cut, graph_mode, objectives, param, render
 from lucid_vgg.recipes.unit_batches import unit_per_image
 from modelzoo.util import walk
 
@@ -88,6 +88,10 @@ def test_channel_objective_cuts_its_layer_and_renders_the_same(tiny_model):
      {"conv3_1/conv3_1": ((0,), 32)}),
     (objectives.direction("conv3_1/conv3_1", np.ones(32, np.float32)), {}),
     (objectives.channel("conv3_1/conv3_1", 0) + objectives.deepdream("conv3_1/conv3_1"), {}),
+    # the layer's pre-activation or weights read directly: they must stay whole
+    (objectives.channel("conv3_1/conv3_1", 0) + objectives.channel("conv3_1/BiasAdd", 3), {}),
+    (objectives.channel("conv3_1/conv3_1", 0)
+     + objectives.Objective(lambda T: tf.reduce_sum(T("conv3_1/weights")[..., 5])), {}),
 ])
 def test_which_layers_are_cut(tiny_model, obj, cuts):
     obj = obj() if not isinstance(obj, objectives.Objective) else obj
@@ -100,3 +104,17 @@ def test_bfloat16_graph_is_cut_too(tiny_model):
     vis = render.make_vis_T(tiny_model, "conv3_1/conv3_1:3", _param, precision="bfloat16")
     assert vis.run_model.channel_cuts == {"conv3_1/conv3_1": ((3,), 32)}
     assert np.isfinite(vis.step())
+
+
+def test_graph_mode_T_keeps_every_channel_even_pruned(tiny_model):
+    """Lucid's graph-mode T(layer) is the user's to run: pruning there never cuts channels."""
+    v1 = tf.compat.v1
+    with tf.Graph().as_default(), v1.Session() as sess:
+        T = graph_mode.make_vis_T(tiny_model, "conv3_1/conv3_1:3", lambda: param.image(32),
+                                  transforms=[], seed=0, prune=True)
+        v1.global_variables_initializer().run()
+        acts = sess.run(T("conv3_1/conv3_1"))
+        img = T("input").eval()
+    want = tiny_model.get_activations(img, "conv3_1/conv3_1")
+    assert acts.shape[-1] == 32
+    np.testing.assert_allclose(acts, want, rtol=1e-4, atol=1e-4)
