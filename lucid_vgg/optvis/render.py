@@ -8,7 +8,8 @@ it; the work is done by one module per job:
 
     render_parts   make_t_image, make_transform_f, make_optimizer, import_model (Lucid's helpers)
     visualization  Visualization: the traced step (what make_vis_T returns)
-    fast_graph     the graph a render runs: needed_nodes, pruning, bfloat16
+    fast_graph     the graph a render runs: the dry trace, pruning, bfloat16
+    channel_cut    of the last conv layer read, only the channels the objectives read
     seeding        fixed_seed: use_fixed_seed / seed without touching the caller's random state
     numerics       RenderNumericalError;   progress: the progress bar and notebook display
     graph_mode     Lucid's graph and `T` for TF1 session code (a default tf.Graph, compat.v1)
