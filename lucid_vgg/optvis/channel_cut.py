@@ -2,12 +2,12 @@
 
 A channel objective on conv4_1 reads 1 of the layer's 512 channels, yet the step would compute
 all 512 and their input gradient (a conv4_1 step takes 0.93x as long without them, a conv1_2
-step 0.43x: BENCHMARKS.md section 10). When a layer
-the objectives read is `Relu(BiasAdd(Conv2D(x, W), b))` with constant W and b, nothing else the
-render runs depends on it, and every use of it picks channels by constant index (`t[..., n]`,
-spatial slices that keep all channels, a product with a constant mask, its shape), its conv is cut to
-those channels (`cut_graph_def`) and `widen` puts them back at their indices in a zero tensor
-of the full depth: the objective reads the same values, the step skips the other channels.
+step 0.43x: BENCHMARKS.md section 10). When a layer the objectives read is
+`Relu(BiasAdd(Conv2D(x, W), b))` with constant W and b, nothing else the render runs depends on
+it, and every use of it picks channels by constant index (`t[..., n]`, spatial slices that keep
+all channels, a product with a constant mask, its shape), its conv is cut to those channels
+(`cut_graph_def`) and `widen` puts them back at their indices in a zero tensor of the full
+depth: the objective reads the same values, the step skips the other channels.
 """
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Set, Tuple
@@ -48,7 +48,7 @@ def _sliced_channels(op: tf.Operation, rank: int, depth: int) -> Optional[Tuple[
         else:
             dims.append(i)
     dims += [None] * (rank - len(dims))
-    last = dims[rank - 1] if len(dims) >= rank else None
+    last = dims[rank - 1]
     if last is None:
         return True, set(range(depth))
     b, e, s = (_static_entry(t, last) for t in (begin, end, strides))

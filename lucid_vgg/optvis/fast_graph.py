@@ -1,7 +1,7 @@
 """The graph a render actually runs: the model's GraphDef cut to the nodes the objectives
 read (found by a dry trace, `DryTrace`), its last read conv layers to the channels read
-(`channel_cut`), optionally converted to bfloat16 (float32
-parameters and images stay outside it); `graph_to_run` makes that choice for a render.
+(`channel_cut`), optionally converted to bfloat16 (float32 parameters and images stay outside
+it); `graph_to_run` makes that choice for a render.
 """
 import logging
 import weakref
@@ -141,7 +141,8 @@ class DryTrace:
         return trace if trace.nodes else None
 
     def channel_cuts(self, graph_def: tf.compat.v1.GraphDef) -> Cuts:
-        """The read conv layers that only some of whose channels the objectives read."""
+        """Read conv layers of which the objectives read only some channels: node name ->
+        (those channels, the layer's depth)."""
         cuts: Cuts = {}
         for name, depth in cuttable_layers(graph_def, self.nodes).items():
             relu = self.graph.get_operation_by_name(self.PREFIX + name)
@@ -170,9 +171,9 @@ def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequenc
                  precision: str, prune: bool, transform_f: Optional[Callable] = None,
                  cut_channels: bool = True) -> Any:
     """The model a render imports: `model` itself, or a copy holding the pruned (to the nodes
-    read and, with `cut_channels`, the channels read) and/or bfloat16 GraphDef. Raises ValueError when the image, or
-    `transform_f`'s smallest output of it, is smaller than the pooling in front of the layers
-    the objectives read (models that know `min_input_size`)."""
+    read and, with `cut_channels`, the channels read) and/or bfloat16 GraphDef. Raises
+    ValueError when the image, or `transform_f`'s smallest output of it, is smaller than the
+    pooling in front of the layers the objectives read (models that know `min_input_size`)."""
     if hasattr(model, "with_layers"):  # a live Keras model (modelzoo.KerasModel): no GraphDef
         return live_model_to_run(model, objective_fs, image_shape, precision, prune, transform_f,
                                  check_image_size)
