@@ -118,3 +118,16 @@ def test_graph_mode_T_keeps_every_channel_even_pruned(tiny_model):
     want = tiny_model.get_activations(img, "conv3_1/conv3_1")
     assert acts.shape[-1] == 32
     np.testing.assert_allclose(acts, want, rtol=1e-4, atol=1e-4)
+
+
+def test_print_objectives_channels_are_kept_too(tiny_model):
+    """The channels the printed objectives read are computed as well, with their true values."""
+    printed = objectives.channel("conv3_1/conv3_1", 9)
+    vis = render.make_vis_T(tiny_model, "conv3_1/conv3_1:3", _param, transforms=[], seed=0,
+                            print_objectives=[printed])
+    assert vis.run_model.channel_cuts == {"conv3_1/conv3_1": ((3, 9), 32)}
+    vis.step()
+    img = vis.image()
+    vis.step()  # the printed value is of the image before this step
+    want = tiny_model.get_activations(img, "conv3_1/conv3_1")[..., 9].mean()
+    np.testing.assert_allclose(float(np.sum(vis.printed[0])), want, rtol=1e-4)
