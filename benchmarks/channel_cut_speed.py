@@ -22,7 +22,7 @@ def build(model, obj, batch: int, cut: bool):
     from lucid_vgg.optvis import fast_graph, param, render
     keep = fast_graph.DryTrace.channel_cuts
     if not cut:  # benchmark-only switch: the dry trace reports no channels to cut
-        fast_graph.DryTrace.channel_cuts = lambda self, graph_def: {}
+        fast_graph.DryTrace.channel_cuts = lambda self: {}
     try:
         return render.make_vis_T(model, obj, lambda: param.image(128, batch=batch), seed=0,
                                  relu_gradient_override=True)

@@ -9,7 +9,6 @@ all channels, a product with a constant mask, its shape), its conv is cut to tho
 (`cut_graph_def`) and `widen` puts them back at their indices in a zero tensor of the full
 depth: the objective reads the same values, the step skips the other channels.
 """
-from collections import Counter
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
@@ -111,32 +110,32 @@ def read_channels(t: tf.Tensor, depth: int, reached: Set[tf.Operation],
     return found
 
 
+# -- which layers can be cut ------------------------------------------------------------------
+def layer_cut(relu: tf.Operation, reached: Set[tf.Operation],
+              inside: Set[tf.Operation]) -> Optional[Tuple[Tuple[int, ...], int]]:
+    """(the channels to keep, the layer's depth) when `relu` (a dry-trace op) is
+    `Relu(BiasAdd(Conv2D(x, const W), const b))`, only the relu's output is used among `reached`
+    (the conv, bias and constants feed only each other), and its uses read fewer than all its
+    channels (`read_channels`); else None."""
+    if relu.type != "Relu" or relu.inputs[0].op.type != "BiasAdd":
+        return None
+    bias = relu.inputs[0].op
+    conv, b = bias.inputs[0].op, bias.inputs[1].op
+    if conv.type != "Conv2D" or b.type != "Const" or conv.inputs[1].op.type != "Const":
+        return None
+    w = conv.inputs[1].op
+    chain = {relu, bias, conv, b, w}
+    if any(use in reached and use not in chain for op in (bias, conv, b, w)
+           for use in op.outputs[0].consumers()):
+        return None  # the model or an objective reads the conv, its bias or weights directly
+    depth = tf.compat.dimension_value(w.outputs[0].shape[-1])
+    channels = read_channels(relu.outputs[0], depth, reached, inside)
+    if not channels or len(channels) == depth:
+        return None
+    return tuple(sorted(channels)), depth
+
+
 # -- cutting the graph ------------------------------------------------------------------------
-def cuttable_layers(graph_def: tf.compat.v1.GraphDef, nodes: Sequence[str]) -> Dict[str, int]:
-    """Read nodes that are `Relu(BiasAdd(Conv2D(x, const W), const b))` with nothing else among
-    `nodes` using the Relu, the BiasAdd or the Conv2D: node name -> the layer's depth."""
-    by_name = {n.name: n for n in graph_def.node}
-    uses = Counter(i.split(":")[0].lstrip("^") for name in nodes if name in by_name
-                   for i in by_name[name].input)
-    out = {}
-    for name in nodes:
-        relu = by_name.get(name)
-        if relu is None or relu.op != "Relu" or uses[name]:
-            continue
-        bias = by_name.get(relu.input[0].split(":")[0])
-        if bias is None or bias.op != "BiasAdd" or uses[bias.name] != 1:
-            continue
-        conv = by_name.get(bias.input[0].split(":")[0])
-        b = by_name.get(bias.input[1].split(":")[0])
-        if conv is None or conv.op != "Conv2D" or uses[conv.name] != 1 or b is None or b.op != "Const":
-            continue
-        w = by_name.get(conv.input[1].split(":")[0])
-        if w is None or w.op != "Const" or uses[w.name] != 1 or uses[b.name] != 1:
-            continue
-        out[name] = int(w.attr["value"].tensor.tensor_shape.dim[-1].size)
-    return out
-
-
 def cut_graph_def(graph_def: tf.compat.v1.GraphDef, cuts: Cuts) -> tf.compat.v1.GraphDef:
     """A copy of `graph_def` whose cut layers compute only their kept channels (the Conv2D's
     weights and the BiasAdd's biases sliced to them; node names unchanged)."""

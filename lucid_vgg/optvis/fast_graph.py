@@ -5,11 +5,11 @@ it); `graph_to_run` makes that choice for a render.
 """
 import logging
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import tensorflow as tf
 
-from lucid_vgg.optvis.channel_cut import Cuts, cut_graph_def, cuttable_layers, read_channels
+from lucid_vgg.optvis.channel_cut import Cuts, cut_graph_def, layer_cut
 from lucid_vgg.optvis.live_model import live_model_to_run
 from lucid_vgg.optvis.render_parts import import_model
 from lucid_vgg.optvis.transform_size import check_transformed_size
@@ -140,30 +140,11 @@ class DryTrace:
         trace = cls(graph, list(ops))
         return trace if trace.nodes else None
 
-    def channel_cuts(self, graph_def: tf.compat.v1.GraphDef) -> Cuts:
+    def channel_cuts(self) -> Cuts:
         """Read conv layers of which the objectives read only some channels: node name ->
         (those channels, the layer's depth)."""
-        cuts: Cuts = {}
-        for name, depth in cuttable_layers(graph_def, self.nodes).items():
-            relu = self.graph.get_operation_by_name(self.PREFIX + name)
-            bias = relu.inputs[0].op
-            conv = bias.inputs[0].op
-            chain = {relu, bias, conv, bias.inputs[1].op, conv.inputs[1].op}
-            if any(use not in chain for op in chain - {relu} for out in op.outputs
-                   for use in out.consumers() if use in self.reached):
-                continue  # an objective reads the conv, its bias or weights directly
-            channels = read_channels(relu.outputs[0], depth, self.reached, self.ops)
-            if channels and len(channels) < depth:
-                cuts[name] = (tuple(sorted(channels)), depth)
-        return cuts
-
-
-def needed_nodes(model: Model, objective_fs: Sequence[Any],
-                 image_shape: Sequence[Optional[int]]) -> Optional[List[str]]:
-    """Names of the model's graph nodes the objectives read (a `DryTrace`); None when it cannot
-    be decided."""
-    trace = DryTrace.run(model, objective_fs, image_shape)
-    return trace.nodes if trace else None
+        found = {op.name[len(self.PREFIX):]: layer_cut(op, self.reached, self.ops) for op in self.ops}
+        return {name: cut for name, cut in found.items() if cut is not None}
 
 
 # -- the choice for one render ----------------------------------------------------------------
@@ -185,7 +166,7 @@ def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequenc
     nodes = trace.nodes if trace else None
     if nodes and hasattr(model, "min_input_size"):
         check_image_size(model, nodes, image_shape, transform_f)
-    cuts = trace.channel_cuts(model.graph_def) if trace and cut_channels else {}
+    cuts = trace.channel_cuts() if trace and cut_channels else {}
     if nodes is None and precision == "float32":
         return model
     run: Any = model.with_graph_def(fast_graph_def(model, nodes, precision, cuts))  # + channel_cuts

@@ -1,6 +1,6 @@
 """Pruning for a live Keras model (modelzoo.KerasModel): the render runs a sub-model whose
 outputs are only the layers the objectives read, found by a dry trace (the Keras analogue of
-`fast_graph.needed_nodes` + `subgraph` for a frozen graph)."""
+`fast_graph.DryTrace` + `subgraph` for a frozen graph)."""
 import logging
 from typing import Any, Callable, List, Optional, Sequence
 
