@@ -29,7 +29,7 @@ from _bench import (Stopwatch, call_times, load_average, machine_info,  # before
                     make_parser, run_model, write_json)
 import tensorflow as tf
 from conv_peak import conv_peak
-from lucid_vgg.optvis.channel_cut import widen
+from lucid_vgg.optvis.render_parts import import_model
 
 LAYERS = ("conv1_1", "conv3_1", "conv4_1", "conv5_1")
 BATCHES = (1, 4, 32)
@@ -90,15 +90,8 @@ def step_flops(model, objective, hw, batch=1):
     with graph.as_default():
         run = run_model(model, objective, batch)
         x = tf.compat.v1.placeholder(tf.float32, [batch, hw[0], hw[1], 3])
-        T = run.import_graph(x, scope="f", forget_xy_shape=False)
-        cuts = getattr(run, "channel_cuts", {})
-
-        def read(name):  # T(name), a cut layer widened back as in a render (render.import_model)
-            if name == "input":
-                return x
-            node = name.split(":")[0]
-            return widen(T(name), *cuts[node]) if node in cuts else T(name)
-        loss = objective(read)
+        # static shapes, so that every conv's FLOPs are known; a cut layer widened as in a render
+        loss = objective(import_model(run, x, scope="f", forget_xy_shape=False))
         tf.gradients(-loss, [x])
         return sum(_op_flops(op) for op in graph.get_operations())
 

@@ -101,17 +101,18 @@ def make_optimizer(optimizer: OptimizerLike, args: Sequence[Any]) -> Any:
 
 
 def import_model(model: Model, t_image: tf.Tensor, t_image_raw: Optional[tf.Tensor] = None,
-                 scope: str = "import") -> Callable[[str], Any]:
+                 scope: str = "import", forget_xy_shape: bool = True) -> Callable[[str], Any]:
     """Import `model`'s graph fed by `t_image` (inside a tf.function); return T.
 
     T("input") is `t_image_raw` (the untransformed image, default `t_image`), T("labels") the
     model's labels, T(layer) the imported layer tensor (KeyError naming close matches if it
     does not exist). Layer tensors get the static batch size of `t_image`; a layer the graph
     computes only some channels of (`model.channel_cuts`) is widened back to its full depth.
+    `forget_xy_shape=False` keeps the image's static height and width in the layer tensors.
     """
     if t_image_raw is None:
         t_image_raw = t_image
-    T_model = model.import_graph(t_image, scope=scope, forget_xy_shape=True)
+    T_model = model.import_graph(t_image, scope=scope, forget_xy_shape=forget_xy_shape)
     batch = tf.compat.dimension_value(t_image.shape[0]) if t_image.shape.rank else None
     if T_model is None:  # a Lucid-style Model whose import_graph returns nothing
         graph = tf.compat.v1.get_default_graph()
