@@ -18,7 +18,7 @@ import numpy as np
 from _bench import make_parser, read_json
 import tensorflow as tf
 import time_to_quality as ttq
-from lucid_vgg.optvis import param, presets, render
+from lucid_vgg.optvis import presets
 from modelzoo import VGG16_caffe
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,10 +57,9 @@ def main(argv=None) -> None:
         for layer, unit in ttq.UNITS:
             if (layer, unit) not in lucid:
                 continue
-            image = render.render_vis(model, f"{layer}/{layer}:{unit}", lambda: param.image(128),
-                                      verbose=False, use_fixed_seed=args.seed, **schedule(name, steps))[-1]
+            value, _, image = ttq.render_case(model, layer, unit, args.seed, schedule(name, steps), 128)
             ref = lucid[(layer, unit)]
-            ratios.append((ttq.channel_value(model, image, layer, unit) / ref["value"],
+            ratios.append((value / ref["value"],
                            ttq.transformed_value(model, image, layer, unit) / ref["value_transformed"]))
         r = np.array(ratios)
         print(f"| {name} | {np.median(r[:, 0]):.3f} ({r[:, 0].min():.3f}) | "

@@ -71,9 +71,13 @@ def transformed_value(model, image, layer, unit, draws=TRANSFORM_DRAWS):
     return float(np.mean(values))
 
 
-def render_case(model, layer, unit, seed, preset, size):
-    """(final channel value, seconds, image) of one render of `preset` ("lucid" or "fast")."""
-    settings = presets.fast(LUCID_STEPS) if preset == "fast" else {"thresholds": (LUCID_STEPS,)}
+def preset_settings(preset):
+    """render_vis keywords of `preset`: "fast" (the fast preset) or "lucid" (Lucid's 512 steps)."""
+    return presets.fast(LUCID_STEPS) if preset == "fast" else {"thresholds": (LUCID_STEPS,)}
+
+
+def render_case(model, layer, unit, seed, settings, size):
+    """(final channel value, seconds, image) of one render with render_vis keywords `settings`."""
     start = time.perf_counter()
     image = render.render_vis(model, f"{layer}/{layer}:{unit}", lambda: param.image(size),
                               verbose=False, use_fixed_seed=seed, **settings)[-1]
@@ -84,19 +88,18 @@ def render_case(model, layer, unit, seed, preset, size):
 def summarize(cases):
     """Per-unit medians over seeds and the overall median of fast / Lucid per (unit, seed)."""
     by_key = {(c["layer"], c["unit"], c["seed"], c["preset"]): c for c in cases}
+    seeds = sorted({c["seed"] for c in cases})
     ratios, rows = [], []
     for layer, unit in UNITS:
         pairs = [(by_key[(layer, unit, s, "lucid")]["value"], by_key[(layer, unit, s, "fast")]["value"])
-                 for s in sorted({c["seed"] for c in cases})
-                 if (layer, unit, s, "lucid") in by_key and (layer, unit, s, "fast") in by_key]
+                 for s in seeds if (layer, unit, s, "lucid") in by_key and (layer, unit, s, "fast") in by_key]
         if not pairs:
             continue
         lucid, fast = np.array(pairs).T
         ratios += list(fast / lucid)
         moved = [by_key[(layer, unit, s, "fast")]["value_transformed"]
                  / by_key[(layer, unit, s, "lucid")]["value_transformed"]
-                 for s in sorted({c["seed"] for c in cases})
-                 if "value_transformed" in by_key.get((layer, unit, s, "lucid"), {})
+                 for s in seeds if "value_transformed" in by_key.get((layer, unit, s, "lucid"), {})
                  and "value_transformed" in by_key.get((layer, unit, s, "fast"), {})]
         rows.append({"layer": layer, "unit": unit, "seeds": len(pairs), "lucid": float(np.median(lucid)),
                      "fast": float(np.median(fast)), "ratio": float(np.median(fast / lucid)),
@@ -137,7 +140,7 @@ def main(argv=None):
     done = {(c["layer"], c["unit"], c["seed"], c["preset"]) for c in record["cases"]}
     model = VGG16_caffe()
     for layer, unit, seed, preset in todo(done, args.seeds):
-        value, seconds, image = render_case(model, layer, unit, seed, preset, args.size)
+        value, seconds, image = render_case(model, layer, unit, seed, preset_settings(preset), args.size)
         save(image[0], os.path.join(args.out, f"{layer}_{unit}_seed{seed}_{preset}.png"))
         record["cases"].append(dict(layer=layer, unit=unit, seed=seed, preset=preset, value=value,
                                     value_transformed=transformed_value(model, image, layer, unit),
