@@ -3,7 +3,9 @@
 Objectives read Keras layers by name ("block4_conv1:12"); `import_graph` calls the Keras model
 itself inside the render's `tf.function`, so no weights are copied and the step is still traced
 once. `with_layers(names)` is the Keras form of pruning a frozen graph: a sub-model whose outputs
-are only the layers an objective reads (Keras builds it over the same layer objects and weights).
+are only the layers an objective reads (Keras builds it over the same layer objects and weights);
+`with_layers(names, channels)` also computes a read Conv2D on only the channels read
+(`channel_subset`), its other channels zero.
 
 Redirected ReLU gradient: Keras applies `Conv2D(activation="relu")` (and `ReLU`, `Activation`
 layers) through `tf.nn.relu` / `tf.nn.relu6`, which create ordinary `Relu` / `Relu6` ops in the
@@ -22,6 +24,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from modelzoo.channel_subset import conv_on_channels, why_not_cut, widen
 from modelzoo.types import ValueRange
 from modelzoo.vision_base import Layer, Model
 
@@ -147,6 +150,7 @@ class KerasModel(Model):
         self.layers = tuple(Layer(type(self), n, d, t) for n, d, t in entries)
         self._labels = list(labels) if labels is not None else None
         self._outputs: Optional[Tuple[str, ...]] = None  # set on with_layers copies
+        self._channels: Dict[str, Tuple[int, ...]] = {}  # ditto: layer -> the channels computed
         self._submodels: Dict[Tuple[str, ...], Any] = {}
         self._min_sizes: Dict[str, int] = {}
 
@@ -154,13 +158,14 @@ class KerasModel(Model):
     @property
     def graph_source(self) -> Any:
         """The Keras model object itself (by identity): two wrappers of one model are equal."""
-        return ("keras", id(self.keras_model), self._outputs)
+        return ("keras", id(self.keras_model), self._outputs, tuple(sorted(self._channels.items())))
 
     def fingerprint(self) -> str:
         """SHA-256 (hex) of the Keras architecture, every weight's bytes and the input conventions:
         the same trained model gives the same print in any process; retraining changes it."""
         digest = hashlib.sha256(self.keras_model.to_json().encode("utf-8"))
-        digest.update(repr((self.image_value_range, self.is_BGR, self._outputs)).encode("utf-8"))
+        digest.update(repr((self.image_value_range, self.is_BGR, self._outputs,
+                            sorted(self._channels.items()))).encode("utf-8"))
         for weight in self.keras_model.weights:
             digest.update(np.ascontiguousarray(weight.numpy()).tobytes())
         return digest.hexdigest()
@@ -211,15 +216,33 @@ class KerasModel(Model):
                             "objectives and activations need a float layer; read the layer before "
                             f"it (float layers: {self.layer_names[-3:]} ...)")
 
-    def with_layers(self, names: Sequence[str]) -> "KerasModel":
+    def why_not_cut(self, name: str) -> Optional[str]:
+        """None when `with_layers` can compute layer `name` on only some channels, else why not."""
+        return why_not_cut(self.keras_layer(name))
+
+    def with_layers(self, names: Sequence[str],
+                    channels: Optional[Mapping[str, Sequence[int]]] = None) -> "KerasModel":
         """A copy whose import_graph computes only `names` (the Keras analogue of pruning the
-        frozen graph to the layers an objective reads); shares the Keras model and its caches."""
+        frozen graph to the layers an objective reads) and, of each layer in `channels`, only
+        the channels listed there (the others read as 0); shares the Keras model and its caches."""
         wanted = tuple(dict.fromkeys(n.split(":")[0] for n in names))
         for n in wanted:
             self._check_float(n)
+        cut = {}
+        for name, kept in (channels or {}).items():
+            base, kept = name.split(":")[0], sorted(set(kept))
+            reason = (None if base in wanted else f"it is not among the layers {list(wanted)}") \
+                or self.why_not_cut(base)
+            depth = None if reason else int(self.keras_layer(base).filters)
+            if not reason and not (kept and 0 <= kept[0] and kept[-1] < depth):
+                reason = f"channels must be in 0..{depth - 1}, at least one"
+            if reason:
+                raise ValueError(f"cannot compute only channels {kept} of layer {name!r}: {reason}")
+            cut[base] = tuple(kept)
         proxy = object.__new__(type(self))
         proxy.__dict__.update(self.__dict__)
         proxy._outputs = wanted
+        proxy._channels = cut
         return proxy
 
     def _single_output_layers(self) -> Tuple[str, ...]:
@@ -233,20 +256,28 @@ class KerasModel(Model):
                 continue
         return tuple(names)
 
-    def _submodel(self, names: Tuple[str, ...]) -> Any:
-        """keras.Model(input -> outputs of `names`), cached: the same layers and weights."""
-        if names not in self._submodels:
-            outs = [self.keras_layer(n).output for n in names]
-            self._submodels[names] = keras.Model(self.keras_model.inputs, outs,
-                                                 name=f"{self.keras_model.name}_to_{len(names)}")
-        return self._submodels[names]
+    def _submodel(self, names: Tuple[str, ...], inputs_of: Tuple[str, ...] = ()) -> Any:
+        """keras.Model(input -> outputs of `names`, or the inputs of those in `inputs_of`),
+        cached: the same layers and weights."""
+        key = (names, inputs_of)
+        if key not in self._submodels:
+            outs = [self.keras_layer(n).input if n in inputs_of else self.keras_layer(n).output
+                    for n in names]
+            self._submodels[key] = keras.Model(self.keras_model.inputs, outs,
+                                               name=f"{self.keras_model.name}_to_{len(names)}")
+        return self._submodels[key]
 
     # -- running it ------------------------------------------------------------------------
     def _run(self, t_prep: tf.Tensor, names: Tuple[str, ...]) -> Dict[str, tf.Tensor]:
-        sub = self._submodel(names)
-        outs = sub(t_prep, training=False)
+        cut = tuple(n for n in names if n in self._channels)
+        outs = self._submodel(names, cut)(t_prep, training=False)
         outs = [outs] if not isinstance(outs, (list, tuple)) else list(outs)
-        return dict(zip(names, outs))
+        found = dict(zip(names, outs))
+        for n in cut:  # the layer's input -> its channels read, back at their indices
+            layer = self.keras_layer(n)
+            found[n] = widen(conv_on_channels(layer, found[n], self._channels[n]),
+                             self._channels[n], layer.filters)
+        return found
 
     def import_graph(self, t_input: Optional[tf.Tensor] = None, scope: str = "import",
                      forget_xy_shape: bool = True,

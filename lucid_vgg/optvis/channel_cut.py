@@ -2,12 +2,14 @@
 
 A channel objective on conv4_1 reads 1 of the layer's 512 channels, yet the step would compute
 all 512 and their input gradient (a conv4_1 step takes 0.93x as long without them, a conv1_2
-step 0.43x: BENCHMARKS.md section 10). When a layer the objectives read is
-`Relu(BiasAdd(Conv2D(x, W), b))` with constant W and b, nothing else the render runs depends on
-it, and every use of it picks channels by constant index (`t[..., n]`, spatial slices that keep
-all channels, a product with a constant mask, its shape), its conv is cut to those channels
-(`cut_graph_def`) and `widen` puts them back at their indices in a zero tensor of the full
-depth: the objective reads the same values, the step skips the other channels.
+step 0.43x: BENCHMARKS.md section 10). `read_channels` finds, on the dry trace, which channels
+the uses of a layer read (`t[..., n]`, spatial slices that keep all channels, a product with a
+constant mask, its shape). For a frozen graph, `layer_cut` accepts a layer
+`Relu(BiasAdd(Conv2D(x, W), b))` with constant W and b that nothing else the render runs
+depends on, and `cut_graph_def` slices W and b to the channels read; a live Keras model does
+the same with its own Conv2D (`modelzoo.channel_subset`). `modelzoo.channel_subset.widen` puts
+the channels back at their indices in a zero tensor of the full depth: the objective reads the
+same values, the step skips the other channels.
 """
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -156,15 +158,3 @@ def cut_graph_def(graph_def: tf.compat.v1.GraphDef, cuts: Cuts) -> tf.compat.v1.
             node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(kept))
     return out
 
-
-def widen(t: tf.Tensor, channels: Sequence[int], depth: int) -> tf.Tensor:
-    """The cut layer's tensor [..., len(channels)] as [..., depth]: channel channels[i] is t's
-    channel i, every other channel 0 (a pad for a run of channels, whose gradient is a slice;
-    a gather otherwise)."""
-    edges = [[0, 0]] * (t.shape.rank - 1)
-    first, k = channels[0], len(channels)
-    if list(channels) == list(range(first, first + k)):
-        return tf.pad(t, edges + [[first, depth - first - k]])
-    index = np.full(depth, k, np.int32)
-    index[list(channels)] = np.arange(k, dtype=np.int32)
-    return tf.gather(tf.pad(t, edges + [[0, 1]]), index, axis=-1)

@@ -157,7 +157,7 @@ def graph_to_run(model: Model, objective_fs: Sequence[Any], image_shape: Sequenc
     pooling in front of the layers the objectives read (models that know `min_input_size`)."""
     if hasattr(model, "with_layers"):  # a live Keras model (modelzoo.KerasModel): no GraphDef
         return live_model_to_run(model, objective_fs, image_shape, precision, prune, transform_f,
-                                 check_image_size)
+                                 check_image_size, cut_channels)
     if not prune and precision == "float32":
         return model
     if getattr(model, "_graph_def", None) is None and not hasattr(model, "load_graph_def"):

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from lucid_vgg.optvis import param, transform
-from lucid_vgg.optvis.channel_cut import widen
+from modelzoo.channel_subset import widen
 from modelzoo.vision_base import Model
 
 # T is Lucid's name for the tensor accessor; keep it.

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from lucid_vgg.optvis import channel_cut, graph_mode, objectives, param, render
 from lucid_vgg.recipes.unit_batches import unit_per_image
+from modelzoo import channel_subset
 from modelzoo.util import walk
 
 DEPTH = 12
@@ -51,7 +52,7 @@ def test_read_channels_matches_the_gradient(expr, expected):
 @pytest.mark.parametrize("channels", [(1, 4), (2, 3), (0, 1), (4, 5), (0, 5)])
 def test_widen_puts_channels_back_at_their_indices(channels):
     t = tf.constant(np.arange(2 * 3 * 3 * 2, dtype=np.float32).reshape(2, 3, 3, 2) + 1)
-    wide = channel_cut.widen(t, channels, 6).numpy()
+    wide = channel_subset.widen(t, channels, 6).numpy()
     assert wide.shape == (2, 3, 3, 6)
     np.testing.assert_array_equal(wide[..., channels[0]], t.numpy()[..., 0])
     np.testing.assert_array_equal(wide[..., channels[1]], t.numpy()[..., 1])
