@@ -216,6 +216,11 @@ class KerasModel(Model):
                             "objectives and activations need a float layer; read the layer before "
                             f"it (float layers: {self.layer_names[-3:]} ...)")
 
+    @property
+    def computed_channels(self) -> Dict[str, Tuple[int, ...]]:
+        """{layer: the only channels computed} for a `with_layers(names, channels)` copy."""
+        return dict(self._channels)
+
     def why_not_cut(self, name: str) -> Optional[str]:
         """None when `with_layers` can compute layer `name` on only some channels, else why not."""
         return why_not_cut(self.keras_layer(name))

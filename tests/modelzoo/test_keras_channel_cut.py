@@ -36,7 +36,7 @@ def test_channel_objective_computes_two_channels_and_renders_the_same(tiny_keras
     obj = objectives.channel("block3_conv1", 5) - objectives.channel("block3_conv1", 2)
     cut = render.make_vis_T(tiny_keras, obj, _param, seed=0, relu_gradient_override=True)
     full = render.make_vis_T(tiny_keras, obj, _param, seed=0, relu_gradient_override=True, prune=False)
-    assert cut.run_model._channels == {"block3_conv1": (2, 5)}  # pylint: disable=protected-access
+    assert cut.run_model.computed_channels == {"block3_conv1": (2, 5)}
     assert _conv_depths(cut) == [2, 8, 8, 16, 16]
     assert 32 in _conv_depths(full)
     # the same objective values and images through the redirect steps and after them
@@ -60,7 +60,7 @@ def test_channel_objective_computes_two_channels_and_renders_the_same(tiny_keras
 def test_what_is_cut_and_that_the_render_is_unchanged(tiny_keras, obj, cuts):
     cut = render.make_vis_T(tiny_keras, obj, _param, seed=1)
     full = render.make_vis_T(tiny_keras, obj, _param, seed=1, prune=False)
-    assert cut.run_model._channels == cuts  # pylint: disable=protected-access
+    assert cut.run_model.computed_channels == cuts
     for _ in range(3):
         np.testing.assert_allclose(cut.step(), full.step(), rtol=1e-5)
     np.testing.assert_allclose(cut.image(), full.image(), atol=1e-5)
