@@ -151,7 +151,7 @@ class KerasModel(Model):
         self._labels = list(labels) if labels is not None else None
         self._outputs: Optional[Tuple[str, ...]] = None  # set on with_layers copies
         self._channels: Dict[str, Tuple[int, ...]] = {}  # ditto: layer -> the channels computed
-        self._submodels: Dict[Tuple[str, ...], Any] = {}
+        self._submodels: Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], Any] = {}
         self._min_sizes: Dict[str, int] = {}
 
     # -- identity and graph ----------------------------------------------------------------
@@ -164,8 +164,7 @@ class KerasModel(Model):
         """SHA-256 (hex) of the Keras architecture, every weight's bytes and the input conventions:
         the same trained model gives the same print in any process; retraining changes it."""
         digest = hashlib.sha256(self.keras_model.to_json().encode("utf-8"))
-        digest.update(repr((self.image_value_range, self.is_BGR, self._outputs,
-                            sorted(self._channels.items()))).encode("utf-8"))
+        digest.update(repr((self.image_value_range, self.is_BGR, self._outputs)).encode("utf-8"))
         for weight in self.keras_model.weights:
             digest.update(np.ascontiguousarray(weight.numpy()).tobytes())
         return digest.hexdigest()
@@ -236,10 +235,10 @@ class KerasModel(Model):
         cut = {}
         for name, kept in (channels or {}).items():
             base, kept = name.split(":")[0], sorted(set(kept))
-            reason = (None if base in wanted else f"it is not among the layers {list(wanted)}") \
-                or self.why_not_cut(base)
-            depth = None if reason else int(self.keras_layer(base).filters)
-            if not reason and not (kept and 0 <= kept[0] and kept[-1] < depth):
+            reason = (self.why_not_cut(base) if base in wanted
+                      else f"it is not among the layers {list(wanted)}")
+            depth = self.keras_layer(base).filters if reason is None else 0
+            if reason is None and not (kept and 0 <= kept[0] and kept[-1] < depth):
                 reason = f"channels must be in 0..{depth - 1}, at least one"
             if reason:
                 raise ValueError(f"cannot compute only channels {kept} of layer {name!r}: {reason}")

@@ -55,8 +55,8 @@ def _sliced_channels(op: tf.Operation, rank: int, depth: int) -> Optional[Tuple[
     b, e, s = (_static_entry(t, last) for t in (begin, end, strides))
     if s is None or (b is None and not masks["begin_mask"] >> last & 1):
         return None
-    if masks["shrink_axis_mask"] >> last & 1:
-        return False, {b % depth}
+    if masks["shrink_axis_mask"] >> last & 1:  # one channel (begin_mask would make it unknown)
+        return None if b is None else (False, {b % depth})
     if e is None and not masks["end_mask"] >> last & 1:
         return None
     picked = range(depth)[slice(None if masks["begin_mask"] >> last & 1 else b,

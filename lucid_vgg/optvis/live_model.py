@@ -45,7 +45,7 @@ def layers_read(model: Model, objective_fs: Sequence[Any], image_shape: Sequence
             names.append(name)
             depth = tf.compat.dimension_value(t.shape[-1]) if t.shape.rank else None
             read = read_channels(t, depth, reached, inside) if depth else None
-            if read and len(read) < depth:
+            if depth and read and len(read) < depth:
                 channels[name] = read
         return outputs
 

@@ -28,6 +28,10 @@ READS = [
     (lambda t: tf.reduce_sum(t[..., 3]) + tf.reduce_mean(t), None),
     (lambda t: tf.reduce_sum(t[..., :]), None),
     (lambda t: tf.reduce_sum(t * tf.ones([DEPTH])), set(range(DEPTH))),  # read, all of them
+    # one channel at an index known only when run (begin_mask set, which TF ignores here)
+    (lambda t: tf.reduce_sum(tf.strided_slice(
+        t, tf.stack([0, 0, 0, tf.shape(t)[0]]), [2, 1, 1, 4], begin_mask=0b1000,
+        shrink_axis_mask=0b1000)), None),
 ]
 
 
