@@ -1,6 +1,6 @@
 """Peers benchmark: lucid-vgg's render_vis step against original Lucid 0.3.10 and Lucent, one run.
 
-    python benchmarks/peers.py [--rounds 3] [--steps 20] [--warmup 20] [--batches 1,4]
+    python benchmarks/peers.py [--rounds 3] [--steps 60] [--warmup 20] [--batches 1,4]
                                [--cache ~/.cache/lucid_vgg/peers] [--json out.json]
 
 Same work for every system: channel 0 of conv4_1 of VGG16_caffe (the same frozen graph's weights),
@@ -293,7 +293,9 @@ def parse_args(argv: Optional[List[str]]):
     sys.path.insert(0, HERE)
     from _bench import make_parser
     p = make_parser(__doc__, json=None)
-    p.add_argument("--steps", type=int, default=20, help="timed steps per case (after --warmup)")
+    p.add_argument("--steps", type=int, default=60,
+                   help="timed steps per case (after --warmup); each step draws its own random "
+                        "transform size, so fewer steps sample the step's cost coarsely")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every case")
     p.add_argument("--warmup", type=int, default=20, help="untimed steps before timing (> 16)")
     p.add_argument("--batches", default="1,4")
