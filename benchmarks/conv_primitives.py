@@ -8,7 +8,7 @@ report gives per call: the wall time seen by Python, the conv kernel's time, the
 TensorFlow (NHWC) and PyTorch (channels_last and NCHW). Directions: forward, and the input
 gradient (what a render's backward pass runs). PyTorch is optional (skipped with a message).
 
-    python benchmarks/conv_primitives.py [--calls 10] [--json out.json]
+    python benchmarks/conv_primitives.py [--calls 10] [--batch 4] [--json out.json]
 """
 import json
 import os
@@ -136,12 +136,13 @@ def main(argv=None):
     p = make_parser(__doc__, json=None)
     p.add_argument("--calls", type=int, default=10, help="timed calls per case (default 10)")
     p.add_argument("--warmup", type=int, default=3, help="untimed calls first (default 3)")
+    p.add_argument("--batch", type=int, default=4, help="images per call (default 4)")
     p.add_argument("--worker", choices=SYSTEMS, help=argparse_hidden())
     p.add_argument("--shape", help=argparse_hidden())
     p.add_argument("--direction", choices=DIRECTIONS, help=argparse_hidden())
     args = p.parse_args(argv)
-    if args.calls < 1 or args.warmup < 0:
-        p.error("--calls must be >= 1 and --warmup >= 0")
+    if args.calls < 1 or args.warmup < 0 or args.batch < 1:
+        p.error("--calls and --batch must be >= 1, --warmup >= 0")
     if args.worker:
         worker(args.worker, tuple(int(v) for v in args.shape.split(",")), args.direction,
                args.warmup, args.calls)
@@ -151,7 +152,7 @@ def main(argv=None):
     if missing:
         print(missing, file=sys.stderr)
     rows = []
-    for shape in SHAPES:
+    for shape in [(args.batch, *s[1:]) for s in SHAPES]:
         for direction in DIRECTIONS:
             for system in systems:
                 row = run_case(system, shape, direction, args.warmup, args.calls)
