@@ -5,7 +5,8 @@ in/out channels swapped).
 Why: on an AVX2-only CPU, TensorFlow 2.21's oneDNN (3.7) runs a batch-1 forward 3x3 conv with
 its im2col + GEMM implementation (`x64:gemm:jit`, see conv_primitives.py --batch 1), while its
 input gradient runs the brgemm kernel. This measures what routing the forward pass through the
-input-gradient primitive would buy, and how far its result is from conv2d's.
+input-gradient primitive would buy, and how far its result is from conv2d's. (A render's convs
+are fused with their bias and ReLU and do not take the GEMM route: BENCHMARKS.md section 8.)
 
     python benchmarks/conv_forward_as_backprop.py [--batches 1,4] [--calls 10] [--json out.json]
 """
