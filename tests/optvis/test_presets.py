@@ -58,8 +58,10 @@ def test_fast_transforms_stop_for_the_finishing_steps(tiny_model):
     vis = render.make_vis_T(tiny_model, OBJ, lambda: param.image(16),
                             transforms=[transform.until_step(finish_at, hide)], seed=0)
     losses = [float(vis.step()) for _ in range(6)]
-    assert losses[:finish_at] == [losses[0]] * finish_at
-    assert losses[finish_at] != losses[0] and len(set(losses[finish_at:])) > 1
+    # flat to float rounding (oneDNN may run the same conv with another kernel on a later call)
+    np.testing.assert_allclose(losses[:finish_at], losses[0], rtol=1e-5)
+    moved = [abs(loss - losses[0]) / abs(losses[0]) for loss in losses[finish_at:]]
+    assert min(moved) > 1e-3 and len(set(losses[finish_at:])) > 1, moved
     assert vis.trace_count == 1
 
 
