@@ -7,6 +7,7 @@ slice of the layer's constant weights; for a live Keras `Conv2D` it is `conv_on_
 applies the layer's own convolution, bias and activation with the kernel and bias gathered to
 those channels, so training or editing the model's variables is still seen by the next call.
 """
+import functools
 from typing import Any, Optional, Sequence
 
 import keras
@@ -18,6 +19,7 @@ _ELEMENTWISE = ("linear", "relu", "relu6", "sigmoid", "tanh", "elu", "selu", "ge
                 "mish")
 
 
+@functools.lru_cache(maxsize=None)
 def _elementwise_activations() -> Sequence[Any]:
     """Keras activation functions that act on each value alone (so on each channel alone)."""
     found = []
@@ -26,7 +28,7 @@ def _elementwise_activations() -> Sequence[Any]:
             found.append(keras.activations.get(name))
         except ValueError:  # not in this Keras version
             continue
-    return found
+    return tuple(found)
 
 
 def widen(t: tf.Tensor, channels: Sequence[int], depth: int) -> tf.Tensor:

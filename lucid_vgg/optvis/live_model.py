@@ -76,5 +76,6 @@ def live_model_to_run(model: Any, objective_fs: Sequence[Any], image_shape: Sequ
     names, channels = found
     if check_size is not None:
         check_size(model, names, image_shape, transform_f)
-    cuts = {n: c for n, c in channels.items() if cut_channels and model.why_not_cut(n) is None}
+    cuts = ({n: c for n, c in channels.items() if model.why_not_cut(n) is None}
+            if cut_channels else {})
     return model.with_layers(names, cuts)
